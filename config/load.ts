@@ -54,12 +54,12 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
 }
 
 export function parseConfigText(text: string, opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return { path: pos ? `(yaml line ${pos.line}, column ${pos.col})` : '(yaml)', message: `${e.message.split('\n')[0]} — fix the YAML syntax` };
+        return { path: pos ? `(yaml line ${pos.line}, column ${pos.col})` : '(yaml)', message: `${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} — fix the YAML syntax` };
       }),
       opts.file,
     );
@@ -205,6 +205,13 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): Conf
       case 'invalid_value':
         out.push({ path, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe((issue as { input?: unknown }).input)}` });
         break;
+      case 'invalid_format':
+      case 'too_small':
+      case 'too_big': {
+        const got = (issue as { input?: unknown }).input;
+        out.push({ path, message: got === undefined ? issue.message : `${issue.message}, got ${describe(got)}` });
+        break;
+      }
       default:
         out.push({ path, message: issue.message });
     }

@@ -35,10 +35,11 @@ const tenantPattern = (description: string) =>
     .superRefine((v, ctx) => checkRegex(v, ctx, true))
     .describe(description);
 
-const tenantId = z
-  .string()
-  .regex(TENANT_ID, 'a tenant id is 1-63 characters of a-z, 0-9, "_", "-", "." starting with a letter or digit')
-  .refine((v) => v !== UNATTRIBUTED_TENANT, { message: `"${UNATTRIBUTED_TENANT}" is reserved for resources no rule matches` });
+const tenantId = z.string().superRefine((v, ctx) => {
+  if (v === UNATTRIBUTED_TENANT) ctx.addIssue({ code: 'custom', message: `"${UNATTRIBUTED_TENANT}" is reserved for resources no rule matches — choose another id` });
+  else if (!TENANT_ID.test(v))
+    ctx.addIssue({ code: 'custom', message: `a tenant id is 1-63 characters of a-z, 0-9, "_", "-", "." starting with a letter or digit, got ${JSON.stringify(v)}` });
+});
 
 /** One rule or an ordered list of rules; the first that matches wins. */
 const oneOrMany = <T extends z.ZodType>(rule: T) =>
@@ -112,6 +113,14 @@ const pgSource = z
         queueJobs: z.boolean().default(true).describe('read Odoo queue_job and ir_cron tables in tenant databases'),
         maxDatabaseConnections: z.number().int().positive().default(4).describe('pool size for per-database polls (Odoo queues)'),
         topStatementsPerTenant: z.number().int().nonnegative().default(0).describe('opt-in per-query series: top N statements per tenant (0 = none)'),
+        pollIntervalMs: z.number().int().positive().default(15_000).describe('how often the cluster-wide views are polled when the collector runs on its own'),
+        queueIntervalMs: z.number().int().positive().default(60_000).describe('how often Odoo queue_job and ir_cron tables are read in tenant databases'),
+        connectTimeoutMs: z.number().int().positive().default(5000).describe('timeout of opening one connection'),
+        cronGraceSeconds: z.number().int().nonnegative().default(120).describe('an active ir_cron whose nextcall is older than this counts as late'),
+        schemaTenantDatabases: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('databases that hold one schema per tenant: their table statistics are attributed by schema and their sessions by role (tenancy.rules.postgres schema/role)'),
       })
       .prefault({})
       .describe('collector options for this cluster'),
@@ -128,6 +137,21 @@ const redisSource = z
         scanCount: z.number().int().positive().max(10_000).default(200).describe('COUNT of each SCAN step'),
         sampleRatio: z.number().positive().max(1).default(1).describe('share of keys whose MEMORY USAGE is read (1 = exact)'),
         canaryIntervalMs: z.number().int().positive().default(2000).describe('how often the stall probe runs'),
+        walkDutyCycle: z
+          .number()
+          .positive()
+          .max(1)
+          .default(0.1)
+          .describe('share of wall time the key walk may keep the instance busy: after a batch that took d ms it pauses d × (1/dutyCycle − 1) ms'),
+        walkBusyMs: z
+          .number()
+          .positive()
+          .default(5)
+          .describe('a walk batch slower than this means the instance is busy: the pause doubles (up to walkMaxPauseMs) until batches are fast again'),
+        walkMaxPauseMs: z.number().int().positive().default(2000).describe('longest pause between two walk batches'),
+        slowlogEntries: z.number().int().positive().max(10_000).default(128).describe('SLOWLOG GET count per poll; set it ≥ slowlog-max-len to miss nothing between polls'),
+        idleClientSeconds: z.number().int().positive().default(300).describe('a connection idle longer than this counts as hoarded'),
+        commandTimeoutMs: z.number().int().positive().default(5000).describe('timeout of every command the collector sends'),
       })
       .prefault({})
       .describe('collector options for this instance'),
@@ -138,7 +162,18 @@ const traefikSource = z
   .strictObject({
     name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, "_", "-", "."').describe('ingress name, used as the ingress label'),
     metricsUrl: z.url().optional().describe("URL of Traefik's Prometheus endpoint"),
-    accessLog: z.string().min(1).optional().describe('path of the JSON access log to tail'),
+    accessLog: z.string().min(1).optional().describe('path of the JSON access log to tail (Traefik accessLog.format: json); when set it feeds requests, auth failures, bytes and the fine latency histogram'),
+    options: z
+      .strictObject({
+        scrapeIntervalMs: z.number().int().positive().default(15_000).describe('how often metricsUrl is scraped when the collector runs on its own'),
+        scrapeTimeoutMs: z.number().int().positive().default(5000).describe('timeout of one scrape of metricsUrl'),
+        logPollIntervalMs: z.number().int().positive().default(1000).describe('how often the access log is read for new lines'),
+        logFromStart: z.boolean().default(false).describe('read an access log that exists at start from its beginning instead of its end (a file that appears later is always read from the beginning)'),
+        logMaxBytesPerPoll: z.number().int().positive().default(8 * 2 ** 20).describe('most bytes read from the access log per poll; the rest is read on the next polls'),
+        logTenantIdleMs: z.number().int().positive().default(3_600_000).describe('a tenant with no access-log line for this long has its log-fed series removed'),
+      })
+      .prefault({})
+      .describe('collector options for this ingress'),
   })
   .refine((s) => s.metricsUrl !== undefined || s.accessLog !== undefined, { message: 'set metricsUrl, accessLog or both' })
   .describe('a Traefik ingress to watch');

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * tenantscope CLI. Exit codes, decided here only: 0 ok, 1 runtime failure, 2 bad input or config.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, type LoadedConfig } from '../config/index.js';
+import { ConfigError, TenantscopeError, describeError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { systemClock } from '../lib/clock.js';
+import { createRuntime } from './runtime.js';
+import { checkConfigFiles } from './check-config.js';
+
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** resolves when the process is asked to stop (SIGINT/SIGTERM); tests pass their own */
+  untilSignal: () => Promise<string>;
+}
+
+const defaultIO: CliIO = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  env: process.env,
+  untilSignal: () =>
+    new Promise((resolve) => {
+      const on = (sig: string) => {
+        // a second Ctrl-C while stopping exits at once
+        process.once('SIGINT', () => process.exit(130));
+        resolve(sig);
+      };
+      process.once('SIGINT', () => on('SIGINT'));
+      process.once('SIGTERM', () => on('SIGTERM'));
+    }),
+};
+
+async function load(path: string | undefined, io: CliIO, logger: Logger): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ path, env: io.env });
+  if (loaded.origin === 'embedded') logger.info('no config file (--config, TENANTSCOPE_CONFIG or ./tenantscope.yaml): using the embedded default');
+  else logger.info('config loaded', { file: loaded.file });
+  return loaded;
+}
+
+export function buildProgram(io: CliIO = defaultIO): Command {
+  const logger = createLogger({ write: (l) => io.stderr(l + '\n') });
+  const program = new Command('tenantscope')
+    .description('Tenant-aware observability and noisy-neighbor analysis for multi-tenant platforms')
+    .version('0.1.0')
+    .addOption(new Option('-c, --config <file>', 'configuration file (default: $TENANTSCOPE_CONFIG or ./tenantscope.yaml)'))
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+
+  program
+    .command('run')
+    .description('collect, analyze and serve /metrics, /healthz and the API until stopped (the main job); with no sources, runs the simulated fleet')
+    .option('--listen <host:port>', 'override server.listen')
+    .action(async (opts: { listen?: string }) => {
+      const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
+      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.listen, env: io.env });
+      if (runtime.mode.startsWith('simulated')) {
+        logger.info(`running on the built-in ${runtime.mode} — no real source is configured; see README "Configuration" to watch yours`);
+      }
+      await runtime.start();
+      const sig = await io.untilSignal();
+      logger.info('stopping', { signal: sig });
+      await runtime.stop();
+      logger.info('stopped cleanly');
+    });
+
+  program
+    .command('collect')
+    .description('run the collectors only and serve their /metrics (no analysis); --once prints one exposition and exits')
+    .option('--listen <host:port>', 'override server.listen')
+    .option('--once', 'collect once, print the exposition to stdout and exit')
+    .action(async (opts: { listen?: string; once?: boolean }) => {
+      const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
+      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.once ? '127.0.0.1:0' : opts.listen, collectOnly: true, env: io.env });
+      await runtime.start();
+      if (opts.once) {
+        io.stdout(await runtime.registry.metrics());
+        await runtime.stop();
+        return;
+      }
+      await io.untilSignal();
+      await runtime.stop();
+    });
+
+  program
+    .command('check-config')
+    .description('validate configuration files; prints every problem as path: message and exits 2 if any')
+    .argument('[files...]', 'files to check (default: the one --config / TENANTSCOPE_CONFIG / ./tenantscope.yaml names)')
+    .action(async (files: string[]) => {
+      const targets = files.length ? files : [program.opts<{ config?: string }>().config ?? io.env.TENANTSCOPE_CONFIG ?? 'tenantscope.yaml'];
+      const { ok, output } = await checkConfigFiles(targets, io.env);
+      io.stdout(output);
+      if (!ok) throw new ConfigError([], undefined);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 runtime failure, 2 bad input). */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are not failures; usage errors are bad input
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ConfigError && err.issues.length === 0) return 2; // check-config already printed
+    if (err instanceof TenantscopeError) {
+      io.stderr(`tenantscope: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr(`tenantscope: unexpected failure: ${describeError(err)}\n${(err as Error).stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+// the bin is usually a symlink (node_modules/.bin/tenantscope): compare real paths
+const isEntry = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (isEntry) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,2 @@
+export { createTelemetry, otlpRequested } from './telemetry.js';
+export type { Telemetry, TelemetryOptions } from './telemetry.js';
