@@ -82,8 +82,12 @@ export class StorageError extends TenantscopeError {
 /** Turns anything thrown into a one-line reason, for logs and failure metrics. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
+    let msg = err.message;
+    // undici says only "fetch failed"; the reason (ECONNREFUSED, timeout…) is in the cause
+    const cause = err.cause;
+    if (cause instanceof Error && !(err instanceof TenantscopeError) && !msg.includes(cause.message)) msg = `${msg}: ${describeError(cause)}`;
     const code = (err as { code?: unknown }).code;
-    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+    return typeof code === 'string' && !msg.includes(code) && !(err instanceof TenantscopeError) ? `${msg} (${code})` : msg;
   }
   return String(err);
 }
@@ -92,7 +96,8 @@ export function describeError(err: unknown): string {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
+    if (!u.password) return url;
+    u.password = '***';
     return u.toString();
   } catch {
     return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
