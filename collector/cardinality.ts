@@ -28,7 +28,7 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
   return {
     async enforce() {
       const families = (await registry.getMetricsAsJSON()) as MetricObjectWithValues<MetricValue<string>>[];
-      const perTenant = new Map<string, { family: string; labels: Record<string, string | number> }[]>();
+      const perTenant = new Map<string, { family: string; labels: Partial<Record<string, string | number>> }[]>();
       for (const fam of families) {
         if (OWN.has(fam.name)) continue;
         for (const v of fam.values) {
