@@ -11,6 +11,18 @@ import { createLogger, type Logger } from '../lib/log.js';
 import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
 import { checkConfigFiles } from './check-config.js';
+import { renderRules } from '../alerts/index.js';
+
+async function writeOrPrint(text: string, out: string | undefined, io: CliIO): Promise<void> {
+  if (!out) return io.stdout(text);
+  const { writeFile } = await import('node:fs/promises');
+  try {
+    await writeFile(out, text);
+  } catch (err) {
+    throw new TenantscopeError('TS_REQUEST_INVALID', `cannot write ${out}: ${describeError(err)} — check the directory exists and is writable (--out)`, { cause: err, exitCode: 2 });
+  }
+  io.stderr(`wrote ${out}\n`);
+}
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -86,6 +98,14 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       }
       await io.untilSignal();
       await runtime.stop();
+    });
+
+  program
+    .command('alerts')
+    .description('print (or write) the Prometheus recording and alerting rules for tenantscope metrics')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (opts: { out?: string }) => {
+      await writeOrPrint(renderRules(), opts.out, io);
     });
 
   program
