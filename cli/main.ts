@@ -12,6 +12,9 @@ import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
 import { checkConfigFiles } from './check-config.js';
 import { renderRules } from '../alerts/index.js';
+import { renderDashboards } from '../dashboards/index.js';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 
 async function writeOrPrint(text: string, out: string | undefined, io: CliIO): Promise<void> {
   if (!out) return io.stdout(text);
@@ -106,6 +109,17 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (opts: { out?: string }) => {
       await writeOrPrint(renderRules(), opts.out, io);
+    });
+
+  program
+    .command('dashboards')
+    .description('write the Grafana dashboards (JSON) for tenantscope metrics into a directory, or list them')
+    .option('--out <dir>', 'directory to write tenant.json, shared-resources.json, self.json into')
+    .action(async (opts: { out?: string }) => {
+      const rendered = renderDashboards();
+      if (!opts.out) return io.stdout(Object.keys(rendered).join('\n') + '\n(use --out DIR to write them)\n');
+      await mkdir(opts.out, { recursive: true }).catch(() => undefined); // writeOrPrint names the problem if it persists
+      for (const [file, text] of Object.entries(rendered)) await writeOrPrint(text, join(opts.out, file), io);
     });
 
   program

@@ -1,0 +1,1 @@
+export { allDashboards, renderDashboards, tenantOverview, sharedResources, self } from './dashboards.js';
