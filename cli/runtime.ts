@@ -66,7 +66,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
       for (const c of collectors) {
         // a source down at start is reported by the collector and retried on its own cadence
-        await telemetry.cycle('collector', `start:${c.name}`, () => c.start()).catch((err: unknown) => {
+        await c.start().catch((err: unknown) => {
           logger.error('collector failed to start; it will retry', { collector: c.name, error: describeError(err) });
         });
         health.set(c.name, { name: c.name, ok: true });

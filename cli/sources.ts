@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { Collector, CollectorDeps } from '../collector/types.js';
+import { createSimulatedFleet } from '../collector/simulated/index.js';
 
 export interface BuiltCollectors {
   collectors: Collector[];
@@ -21,6 +22,7 @@ export function buildCollectors(config: Config, deps: CollectorDeps): BuiltColle
   const collectors: Collector[] = [];
   const parts: string[] = [];
   if (simulate) {
+    collectors.push(createSimulatedFleet({ tenants: config.simulation.tenants, seed: config.simulation.seed, tickMs: config.collector.scrapeIntervalMs }, deps));
     parts.push(`simulated fleet (${config.simulation.tenants} tenants, seed ${config.simulation.seed})`);
   }
   const s = config.sources;
@@ -29,6 +31,5 @@ export function buildCollectors(config: Config, deps: CollectorDeps): BuiltColle
   if (s.traefik.length) parts.push(`${s.traefik.length} Traefik`);
   if (s.kubernetes) parts.push('Kubernetes');
   if (s.prometheus) parts.push('Prometheus query API');
-  void deps;
   return { collectors, mode: parts.join(', ') || 'no sources' };
 }

@@ -1,18 +1,16 @@
 /**
- * The tool's own telemetry through the OpenTelemetry SDK: collection and analysis cycles as
- * spans, cycle counts and durations as OTel metrics. The OTel Prometheus exporter does not start
+ * The tool's own telemetry through the OpenTelemetry SDK: every loop tick (lib/loop.ts) is a span
+ * and counts in tenantscope_cycles_total / tenantscope_cycle_duration_seconds. The OTel Prometheus exporter does not start
  * its own server here: its text is appended to prom-client's on our one /metrics endpoint. When the
  * standard OTEL_* variables ask for OTLP, the NodeSDK exports traces (and metrics) there too.
  */
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { metrics as sdkMetrics, tracing, resources, NodeSDK } from '@opentelemetry/sdk-node';
-import { SpanStatusCode, trace, metrics, type Tracer, type Meter, type Counter, type Histogram } from '@opentelemetry/api';
+import { trace, metrics, type Tracer, type Meter } from '@opentelemetry/api';
 
 export interface Telemetry {
   readonly tracer: Tracer;
   readonly meter: Meter;
-  /** wraps one cycle of a subsystem in a span and records its outcome and duration */
-  cycle<T>(subsystem: string, name: string, fn: () => Promise<T>): Promise<T>;
   /** the OTel metrics in Prometheus text format, to append to the /metrics body */
   renderMetrics(): Promise<string>;
   readonly otlp: boolean;
@@ -56,40 +54,18 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
   } else {
     meterProvider = new sdkMetrics.MeterProvider({ resource, readers: [exporter] });
     tracerProvider = new tracing.BasicTracerProvider({ resource });
+    // registered globally so every loop's ticks (lib/loop.ts) report through the API without plumbing;
+    // only the composition root calls this
+    trace.setGlobalTracerProvider(tracerProvider);
+    metrics.setGlobalMeterProvider(meterProvider);
     tracer = tracerProvider.getTracer('tenantscope');
     meter = meterProvider.getMeter('tenantscope');
   }
-
-  const cycles: Counter = meter.createCounter('tenantscope_cycles', { description: 'cycles run by each subsystem, by outcome' });
-  const durations: Histogram = meter.createHistogram('tenantscope_cycle_duration', {
-    description: 'duration of one cycle of a subsystem',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] },
-  });
 
   return {
     tracer,
     meter,
     otlp,
-    async cycle(subsystem, name, fn) {
-      return tracer.startActiveSpan(`${subsystem}.${name}`, async (span) => {
-        const t0 = performance.now();
-        let outcome = 'ok';
-        try {
-          return await fn();
-        } catch (err) {
-          outcome = 'error';
-          span.recordException(err as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-          throw err;
-        } finally {
-          const attrs = { subsystem, cycle: name, outcome };
-          cycles.add(1, attrs);
-          durations.record((performance.now() - t0) / 1000, { subsystem, cycle: name });
-          span.end();
-        }
-      });
-    },
     async renderMetrics() {
       const { resourceMetrics, errors } = await exporter.collect();
       if (errors.length > 0) return `# otel collection errors: ${errors.length}\n`;
@@ -99,6 +75,8 @@ export function createTelemetry(opts: TelemetryOptions = {}): Telemetry {
       if (sdk) await sdk.shutdown();
       if (meterProvider) await meterProvider.shutdown();
       if (tracerProvider) await tracerProvider.shutdown();
+      trace.disable();
+      metrics.disable();
     },
   };
 }
