@@ -135,7 +135,14 @@ const redisSource = z
       .strictObject({
         walkIntervalMs: z.number().int().positive().default(300_000).describe('how often the key-prefix walk restarts'),
         scanCount: z.number().int().positive().max(10_000).default(200).describe('COUNT of each SCAN step'),
-        sampleRatio: z.number().positive().max(1).default(1).describe('share of keys whose MEMORY USAGE is read (1 = exact)'),
+        sampleRatio: z
+          .number()
+          .positive()
+          .max(1)
+          .default(1)
+          .describe(
+            'share of keys whose MEMORY USAGE is read (1 = exact); below 1 key counts stay exact and tenant memory is estimated, its 95% relative error exported as tenantscope_redis_tenant_memory_relative_error',
+          ),
         canaryIntervalMs: z.number().int().positive().default(2000).describe('how often the stall probe runs'),
         walkDutyCycle: z
           .number()
@@ -188,6 +195,12 @@ const kubernetesSource = z
       .array(z.string())
       .default(['cloud.google.com/gke-nodepool', 'eks.amazonaws.com/nodegroup', 'agentpool', 'node-pool'])
       .describe('node labels that name the node pool, first present wins'),
+    metricsIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(15_000)
+      .describe('how often metrics.k8s.io usage is read and the tenant families are recomputed (objects themselves are watched, not polled)'),
   })
   .describe('the Kubernetes API to watch');
 
