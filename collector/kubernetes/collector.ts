@@ -1,0 +1,334 @@
+/**
+ * The Kubernetes collector: one list+watch per resource (namespaces, pods, nodes, resourcequotas,
+ * and backup Jobs/CronJobs selected by `backupLabel`) kept current by the API's event stream, plus a
+ * periodic GET of metrics.k8s.io (which has no watch). Each tick turns the stores into the tenant
+ * view (view.ts) and writes the tenantscope_k8s_* families; nothing is listed per scrape.
+ *
+ * @kubernetes/client-node stays inside this folder.
+ */
+// must precede @kubernetes/client-node: its undici needs Node 22 APIs (see node20-compat.ts)
+import './node20-compat.js';
+import { BatchV1Api, CoreV1Api, KubeConfig, Metrics, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
+import { SourceError, describeError } from '../../lib/errors.js';
+import { createLoop, type Loop } from '../../lib/loop.js';
+import { CounterDeltas, StaleSeries } from '../series.js';
+import type { Collector, CollectorDeps } from '../types.js';
+import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from './access.js';
+import { createKubernetesMetrics, type KubernetesMetrics } from './metrics.js';
+import { Reflector, apiError, statusOf, type ListPage } from './reflector.js';
+import { buildView, type NodeUsage, type PodUsage, type Samples, type TenantView } from './view.js';
+
+const SOURCE = 'kubernetes source';
+
+export interface KubernetesCollectorOptions {
+  /** first retry delay after a failed list/watch (doubles up to backoffMaxMs) */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** objects per list page (`limit`); pages keep the memory peak of the first list of a big cluster low */
+  pageSize?: number;
+  /** reuse families already registered (the composition root may create them once) */
+  metrics?: KubernetesMetrics;
+}
+
+export interface KubernetesCollector extends Collector {
+  /** resolves once every watch has listed at least once (or rejects after timeoutMs naming the ones that have not) */
+  whenSynced(timeoutMs?: number): Promise<void>;
+  /** per-resource state, for /healthz and tests */
+  status(): { resource: WatchedResource; synced: boolean; healthy: boolean; objects: number; relists: number; resourceVersion: string; error: string | undefined }[];
+  /** the current error of the metrics.k8s.io read, if any */
+  metricsApiError(): SourceError | undefined;
+}
+
+function loadKubeConfig(source: KubernetesSourceConfig): { kc: KubeConfig; hint: string } {
+  const kc = new KubeConfig();
+  let hint: string;
+  try {
+    if (source.inCluster) {
+      kc.loadFromCluster();
+      hint = 'the pod service account (inCluster)';
+    } else if (source.kubeconfig) {
+      const file = expandHome(source.kubeconfig);
+      kc.loadFromFile(file);
+      hint = `kubeconfig ${file}`;
+    } else {
+      kc.loadFromDefault();
+      hint = 'the default kubeconfig ($KUBECONFIG or ~/.kube/config)';
+    }
+  } catch (err) {
+    throw new SourceError(SOURCE, 'load kubeconfig', `${describeError(err)} — set sources.kubernetes.kubeconfig to a readable kubeconfig, or inCluster: true inside a pod`, { cause: err });
+  }
+  if (source.context) {
+    if (!kc.getContextObject(source.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new SourceError(SOURCE, 'load kubeconfig', `context ${JSON.stringify(source.context)} is not in ${hint} (contexts: ${known.join(', ') || 'none'}) — fix sources.kubernetes.context`);
+    }
+    kc.setCurrentContext(source.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new SourceError(SOURCE, 'load kubeconfig', `${hint} has no current cluster — set current-context or sources.kubernetes.context`);
+  return { kc, hint: `${hint}, context ${kc.getCurrentContext()} (server ${cluster.server})` };
+}
+
+// trimming works on the JSON shape shared by typed list results and raw watch events, hence `any`
+const pick = (o: any, keys: readonly string[]): any => {
+  if (!o || typeof o !== 'object') return undefined;
+  const out: any = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+};
+const META = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'] as const;
+const containerStatus = (c: any) => ({ name: c.name, restartCount: c.restartCount, lastState: c.lastState?.terminated ? { terminated: { reason: c.lastState.terminated.reason } } : undefined });
+
+/** The fields view.ts reads, per resource; everything else is dropped before storing. */
+const TRIM: Partial<Record<WatchedResource, (o: any) => any>> = {
+  pods: (p) => ({
+    metadata: pick(p.metadata, META),
+    spec: { nodeName: p.spec?.nodeName, containers: (p.spec?.containers ?? []).map((c: any) => ({ name: c.name, resources: pick(c.resources, ['requests', 'limits']) })) },
+    status: {
+      phase: p.status?.phase,
+      qosClass: p.status?.qosClass,
+      containerStatuses: (p.status?.containerStatuses ?? []).map(containerStatus),
+      initContainerStatuses: (p.status?.initContainerStatuses ?? []).map(containerStatus),
+    },
+  }),
+  nodes: (n) => ({ metadata: pick(n.metadata, META), spec: { taints: n.spec?.taints }, status: { allocatable: n.status?.allocatable } }),
+  namespaces: (n) => ({ metadata: pick(n.metadata, META) }),
+};
+
+type Lister = (core: CoreV1Api, batch: BatchV1Api, p: { labelSelector?: string | undefined; continueToken?: string | undefined; limit: number }) => Promise<ListPage<KubernetesObject>>;
+
+const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: true }> = {
+  namespaces: { path: '/api/v1/namespaces', list: (c, _b, p) => c.listNamespace({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+  pods: { path: '/api/v1/pods', list: (c, _b, p) => c.listPodForAllNamespaces({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+  nodes: { path: '/api/v1/nodes', list: (c, _b, p) => c.listNode({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+  resourcequotas: { path: '/api/v1/resourcequotas', list: (c, _b, p) => c.listResourceQuotaForAllNamespaces({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+  jobs: { path: '/apis/batch/v1/jobs', backup: true, list: (_c, b, p) => b.listJobForAllNamespaces({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+  cronjobs: { path: '/apis/batch/v1/cronjobs', backup: true, list: (_c, b, p) => b.listCronJobForAllNamespaces({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
+};
+
+export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
+  const { logger, resolver } = deps;
+  const m = opts.metrics ?? createKubernetesMetrics(deps.registry);
+  const stale = new StaleSeries();
+  const restartDeltas = new CounterDeltas();
+  let restartBaseline = false;
+  const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
+  let metricsClient: Metrics | undefined;
+  let hint = '';
+  let loop: Loop | undefined;
+  // set by namespace events, cleared by learnNamespaces (which a microtask runs right after a burst)
+  let namespacesDirty = false;
+  let metricsError: SourceError | undefined;
+  let lastPodUsage: PodUsage[] | undefined;
+  let lastNodeUsage: NodeUsage[] | undefined;
+  const denied = new Set<string>();
+
+  const learnNamespaces = () => {
+    const ns = reflectors.get('namespaces');
+    if (!ns?.synced) return;
+    namespacesDirty = false;
+    resolver.learnNamespaces([...ns.values()].map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels })));
+  };
+
+  const setup = () => {
+    if (reflectors.size) return;
+    const loaded = loadKubeConfig(source);
+    hint = loaded.hint;
+    const core = loaded.kc.makeApiClient(CoreV1Api);
+    const batch = loaded.kc.makeApiClient(BatchV1Api);
+    const watch = new Watch(loaded.kc);
+    metricsClient = new Metrics(loaded.kc);
+    for (const resource of WATCHED_RESOURCES) {
+      const l = LISTERS[resource];
+      reflectors.set(
+        resource,
+        new Reflector<KubernetesObject>({
+          source: SOURCE,
+          resource,
+          path: l.path,
+          list: (p) => l.list(core, batch, p),
+          watch,
+          labelSelector: l.backup ? source.backupLabel : undefined,
+          transform: TRIM[resource],
+          logger,
+          credentialsHint: hint,
+          backoffBaseMs: opts.backoffBaseMs,
+          backoffMaxMs: opts.backoffMaxMs,
+          pageSize: opts.pageSize,
+          hooks: {
+            onChange:
+              resource === 'namespaces'
+                ? () => {
+                    // learn at once so Traefik names resolve before the next tick; coalesce bursts of events
+                    if (namespacesDirty) return;
+                    namespacesDirty = true;
+                    queueMicrotask(learnNamespaces);
+                  }
+                : undefined,
+            onRelist: (reason) => m.relists.inc({ resource, reason }),
+            onError: (verb, status) => {
+              m.apiErrors.inc({ resource, verb, code: String(status) });
+              if (status === 401 || status === 403) {
+                denied.add(`${resource}\u0000${verb}`);
+                m.apiDenied.set({ resource, verb }, 1);
+              }
+            },
+          },
+        }),
+      );
+    }
+  };
+
+  const readUsage = async (): Promise<void> => {
+    if (!metricsClient) return;
+    let what: MetricsResource = 'pods.metrics.k8s.io';
+    try {
+      const pods = await metricsClient.getPodMetrics();
+      what = 'nodes.metrics.k8s.io';
+      const nodes = await metricsClient.getNodeMetrics();
+      lastPodUsage = pods.items;
+      lastNodeUsage = nodes.items;
+      metricsError = undefined;
+      m.metricsApiUp.set(1);
+    } catch (err) {
+      const status = statusOf(err);
+      m.apiErrors.inc({ resource: what, verb: 'list', code: String(status) });
+      const typed = apiError(SOURCE, what, 'list', err, hint);
+      if (typed.message !== metricsError?.message) logger.warn(typed.message, { resource: what, status });
+      metricsError = typed;
+      m.metricsApiUp.set(0);
+      // keep the last usage: one failed poll must not make usage series blink
+    }
+  };
+
+  const write = (view: TenantView) => {
+    const put = (gauge: (typeof m)[keyof typeof m], samples: Samples | undefined) => {
+      if (!samples) return;
+      for (const { labels, value } of samples.rows.values()) {
+        (gauge as { set(l: Record<string, string>, v: number): void }).set(labels, value);
+        stale.touch(gauge, labels);
+      }
+    };
+    // families whose input is not synced are kept as they were (StaleSeries scope below)
+    const keep = new Set<unknown>();
+    if (view.pods) {
+      const p = view.pods;
+      put(m.tenantPods, p.running);
+      put(m.tenantCpuRequestCores, p.cpuRequest);
+      put(m.tenantMemoryRequestBytes, p.memoryRequest);
+      put(m.tenantCpuLimitCores, p.cpuLimit);
+      put(m.tenantMemoryLimitBytes, p.memoryLimit);
+      put(m.tenantPodPhase, p.phase);
+      put(m.tenantPodQos, p.qos);
+      put(m.workloadPods, p.workloads);
+      put(m.oomKilledContainers, p.oomKilled);
+      put(m.nodeTenants, p.nodeTenants);
+      const seen = new Set<string>();
+      for (const c of p.containers) {
+        seen.add(c.key);
+        // The first synced view is the baseline: restarts from before the collector started are not
+        // counted again (a collector restart would otherwise replay every old OOM kill into
+        // increase()). After it, a container first seen with restarts (a new pod) counts them all.
+        // Restarts between two ticks are attributed to the latest termination reason.
+        const d = restartBaseline ? restartDeltas.deltaFromZero(c.key, c.restarts) : restartDeltas.delta(c.key, c.restarts);
+        const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
+        if (c.restarts > 0) {
+          m.restarts.inc(labels, d);
+          stale.touch(m.restarts, labels);
+        }
+      }
+      restartDeltas.forget((k) => !seen.has(k));
+      restartBaseline = true;
+    } else {
+      for (const g of [m.tenantPods, m.tenantCpuRequestCores, m.tenantMemoryRequestBytes, m.tenantCpuLimitCores, m.tenantMemoryLimitBytes, m.tenantPodPhase, m.tenantPodQos, m.workloadPods, m.oomKilledContainers, m.nodeTenants, m.restarts]) keep.add(g);
+    }
+    if (view.nodes) {
+      put(m.nodeInfo, view.nodes.info);
+      put(m.nodeTaint, view.nodes.taints);
+      put(m.nodeAllocatableCpuCores, view.nodes.cpu);
+      put(m.nodeAllocatableMemoryBytes, view.nodes.memory);
+    } else for (const g of [m.nodeInfo, m.nodeTaint, m.nodeAllocatableCpuCores, m.nodeAllocatableMemoryBytes]) keep.add(g);
+    if (view.quotas) put(m.tenantQuota, view.quotas);
+    else keep.add(m.tenantQuota);
+    if (view.backups) {
+      put(m.backupLastSuccess, view.backups.lastSuccess);
+      put(m.backupFailedRuns, view.backups.failedRuns);
+      put(m.backupLastFailure, view.backups.lastFailure);
+    } else for (const g of [m.backupLastSuccess, m.backupFailedRuns, m.backupLastFailure]) keep.add(g);
+    if (view.usage) {
+      put(m.tenantCpuCores, view.usage.tenantCpu);
+      put(m.tenantMemoryBytes, view.usage.tenantMemory);
+      put(m.nodeCpuCores, view.usage.nodeCpu);
+      put(m.nodeMemoryBytes, view.usage.nodeMemory);
+    } else for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) keep.add(g);
+    stale.sweep((metric) => !keep.has(metric));
+  };
+
+  const collect = async (): Promise<void> => {
+    setup();
+    if (namespacesDirty) learnNamespaces();
+    await readUsage();
+    const synced = (r: WatchedResource) => {
+      const x = reflectors.get(r);
+      return x?.synced ? x.values() : undefined;
+    };
+    const view = buildView({
+      resolver,
+      nodePoolLabels: source.nodePoolLabels,
+      namespaces: synced('namespaces'),
+      pods: synced('pods'),
+      nodes: synced('nodes'),
+      quotas: synced('resourcequotas'),
+      jobs: synced('jobs'),
+      cronjobs: synced('cronjobs'),
+      podUsage: lastPodUsage,
+      nodeUsage: lastNodeUsage,
+      onInvalidQuantity: (field) => m.invalidQuantities.inc({ field }),
+    });
+    write(view);
+    let allHealthy = true;
+    for (const [resource, r] of reflectors) {
+      m.watchUp.set({ resource }, r.healthy ? 1 : 0);
+      m.objects.set({ resource }, r.size);
+      if (!r.healthy) allHealthy = false;
+      if (r.lastError === undefined) {
+        for (const verb of ['list', 'watch']) {
+          if (denied.delete(`${resource}\u0000${verb}`)) m.apiDenied.remove({ resource, verb });
+        }
+      }
+    }
+    m.up.set(allHealthy ? 1 : 0);
+  };
+
+  return {
+    name: 'kubernetes',
+    async start() {
+      setup();
+      for (const r of reflectors.values()) r.start();
+      loop ??= createLoop({ name: 'kubernetes collector', intervalMs: source.metricsIntervalMs, tick: collect, logger, immediate: true });
+      loop.start();
+    },
+    collect,
+    async stop() {
+      await loop?.stop();
+      await Promise.all([...reflectors.values()].map((r) => r.stop()));
+    },
+    async whenSynced(timeoutMs = 30_000) {
+      const start = Date.now();
+      for (;;) {
+        const pending = [...reflectors.values()].filter((r) => !r.synced);
+        if (reflectors.size && pending.length === 0) return;
+        if (Date.now() - start > timeoutMs) {
+          const why = pending.map((r) => `${r.resource}${r.lastError ? ` (${r.lastError.message})` : ''}`).join('; ');
+          throw new SourceError(SOURCE, 'sync', `not synced after ${timeoutMs} ms: ${why || 'collector not started'}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    status() {
+      return [...reflectors.entries()].map(([resource, r]) => ({ resource, synced: r.synced, healthy: r.healthy, objects: r.size, relists: r.relists, resourceVersion: r.version, error: r.lastError?.message }));
+    },
+    metricsApiError: () => metricsError,
+  };
+}

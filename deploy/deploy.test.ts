@@ -1,0 +1,187 @@
+/**
+ * Every manifest in deploy/ validates against the Kubernetes schemas (kubernetes-models' classes
+ * validate with the upstream OpenAPI schemas), the ClusterRole grants exactly what the collector
+ * asks of the API (KUBERNETES_API_ACCESS), and the pieces agree with each other (ports, probes,
+ * the embedded config).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { Ajv } from 'ajv';
+import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { ClusterRole, ClusterRoleBinding, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { KUBERNETES_API_ACCESS } from '../collector/kubernetes/index.js';
+import { parseConfigText } from '../config/index.js';
+
+const DIR = dirname(fileURLToPath(import.meta.url));
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+
+interface Doc {
+  file: string;
+  obj: Manifest;
+}
+
+function load(file: string): Manifest[] {
+  const docs = parseAllDocuments(readFileSync(join(DIR, file), 'utf8'));
+  return docs.map((d) => {
+    expect(d.errors, `${file}: YAML errors`).toEqual([]);
+    return d.toJS() as Manifest;
+  });
+}
+
+const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml' && f !== 'prometheus-scrape.yaml');
+const docs: Doc[] = files.flatMap((file) => load(file).map((obj) => ({ file, obj })));
+const find = (kind: string, name?: string) => docs.filter((d) => d.obj.kind === kind && (!name || d.obj.metadata.name === name)).map((d) => d.obj);
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+};
+
+// The part of the Prometheus Operator's ServiceMonitor CRD (monitoring.coreos.com/v1) these
+// manifests use; kubernetes-models ships no operator models.
+const serviceMonitorSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    apiVersion: { const: 'monitoring.coreos.com/v1' },
+    kind: { const: 'ServiceMonitor' },
+    metadata: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, namespace: { type: 'string' } } },
+    spec: {
+      type: 'object',
+      required: ['selector', 'endpoints'],
+      additionalProperties: false,
+      properties: {
+        selector: { type: 'object', properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } } },
+        namespaceSelector: { type: 'object', properties: { matchNames: { type: 'array', items: { type: 'string' } }, any: { type: 'boolean' } } },
+        endpoints: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              port: { type: 'string' },
+              path: { type: 'string', pattern: '^/' },
+              interval: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' },
+              scrapeTimeout: { type: 'string', pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' },
+              honorLabels: { type: 'boolean' },
+              scheme: { enum: ['http', 'https', 'HTTP', 'HTTPS'] },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+describe('deploy/ manifests', () => {
+  it('every document validates against its Kubernetes schema', () => {
+    expect(docs.length).toBeGreaterThanOrEqual(10);
+    for (const { file, obj } of docs) {
+      if (obj.kind === 'ServiceMonitor') continue;
+      const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
+      expect(Model, `${file}: no schema for ${obj.apiVersion} ${obj.kind}`).toBeDefined();
+      expect(() => new Model!(obj).validate(), `${file}: ${obj.kind} ${obj.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('a schema violation is caught (the validation is not hollow)', () => {
+    const broken = structuredClone(find('Deployment', 'tenantscope')[0]!);
+    delete broken.spec.selector;
+    expect(() => new Deployment(broken as any).validate()).toThrow(/selector/);
+    const badRole = structuredClone(find('ClusterRole', 'tenantscope-collector')[0]!);
+    badRole.rules[0].verbs = 'list';
+    expect(() => new ClusterRole(badRole as any).validate()).toThrow(/verbs/);
+  });
+
+  it('the ServiceMonitor validates against the operator CRD fields it uses and selects the Service', () => {
+    const validate = new Ajv({ allErrors: true }).compile(serviceMonitorSchema);
+    const [sm] = find('ServiceMonitor');
+    expect(validate(sm), JSON.stringify(validate.errors)).toBe(true);
+    const svc = find('Service', 'tenantscope')[0]!;
+    expect(svc.metadata.labels).toMatchObject(sm!.spec.selector.matchLabels);
+    expect(svc.spec.ports.map((p: any) => p.name)).toContain(sm!.spec.endpoints[0].port);
+    expect(sm!.spec.namespaceSelector.matchNames).toEqual([svc.metadata.namespace]);
+  });
+
+  it('the collector ClusterRole grants exactly KUBERNETES_API_ACCESS, nothing more', () => {
+    const [role] = find('ClusterRole', 'tenantscope-collector');
+    const granted = new Map<string, string[]>();
+    for (const rule of role!.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]) {
+      for (const g of rule.apiGroups) for (const r of rule.resources) {
+        const k = `${g}/${r}`;
+        granted.set(k, [...(granted.get(k) ?? []), ...rule.verbs].sort());
+      }
+    }
+    const used = new Map(KUBERNETES_API_ACCESS.map((a) => [`${a.apiGroup}/${a.resource}`, [...a.verbs].sort()]));
+    expect(Object.fromEntries(granted)).toEqual(Object.fromEntries(used));
+    const verbs = new Set([...granted.values()].flat());
+    for (const v of verbs) expect(['get', 'list', 'watch']).toContain(v);
+    expect(JSON.stringify(role)).not.toContain('*');
+  });
+
+  it('write access is opt-in: only the rebalancer role patches, and kustomization leaves it out', () => {
+    const patchers = find('ClusterRole').filter((r) => (r.rules as { verbs: string[] }[]).some((x) => x.verbs.includes('patch')));
+    expect(patchers.map((r) => r.metadata.name)).toEqual(['tenantscope-rebalancer']);
+    const kustomization = load('kustomization.yaml')[0] as unknown as { resources: string[] };
+    expect(kustomization.resources).not.toContain('rbac-rebalancer.yaml');
+    for (const f of kustomization.resources) expect(files).toContain(f);
+  });
+
+  it('the binding gives the collector role to the Deployment service account', () => {
+    const [binding] = find('ClusterRoleBinding', 'tenantscope-collector');
+    const dep = find('Deployment', 'tenantscope')[0]!;
+    expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tenantscope-collector' });
+    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: dep.spec.template.spec.serviceAccountName, namespace: dep.metadata.namespace }]);
+    expect(find('ServiceAccount', dep.spec.template.spec.serviceAccountName)).toHaveLength(1);
+  });
+
+  it('the Deployment runs non-root on a read-only root fs with probes on /healthz and resources', () => {
+    const dep = find('Deployment', 'tenantscope')[0]!;
+    const pod = dep.spec.template.spec;
+    const [c] = pod.containers;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) expect(c[probe].httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(c.resources.limits.memory).toBeDefined();
+    // the selector must select the template
+    expect(dep.spec.template.metadata.labels).toMatchObject(dep.spec.selector.matchLabels);
+  });
+
+  it('ports agree: container, Service, and the listen address of the embedded config', () => {
+    const dep = find('Deployment', 'tenantscope')[0]!;
+    const c = dep.spec.template.spec.containers[0];
+    const http = c.ports.find((p: any) => p.name === 'http');
+    const svc = find('Service', 'tenantscope')[0]!;
+    expect(svc.spec.ports[0].targetPort).toBe('http');
+    expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
+    const cm = find('ConfigMap', 'tenantscope-config')[0]!;
+    const config = parseConfigText(cm.data['tenantscope.yaml']);
+    expect(config.server.listen).toBe(`0.0.0.0:${http.containerPort}`);
+    expect(config.sources.kubernetes?.inCluster).toBe(true);
+    // the config file is mounted where the args point
+    const mount = c.volumeMounts.find((v: any) => v.name === 'config');
+    expect(c.args.join(' ')).toContain(`${mount.mountPath}/tenantscope.yaml`);
+    // the plain scrape config targets the same port
+    expect(readFileSync(join(DIR, 'prometheus-scrape.yaml'), 'utf8')).toContain(`port: ${http.containerPort}`);
+  });
+
+  it('the plain Prometheus scrape config passes promtool check config', () => {
+    const out = execFileSync('promtool', ['check', 'config', join(DIR, 'prometheus-scrape.yaml')], { encoding: 'utf8' });
+    expect(out).toContain('SUCCESS');
+  });
+});
