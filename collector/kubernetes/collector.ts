@@ -6,8 +6,6 @@
  *
  * @kubernetes/client-node stays inside this folder.
  */
-// must precede @kubernetes/client-node: its undici needs Node 22 APIs (see node20-compat.ts)
-import './node20-compat.js';
 import { BatchV1Api, CoreV1Api, KubeConfig, Metrics, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
 import { SourceError, describeError } from '../../lib/errors.js';
