@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { main, type CliIO } from './main.js';
 
 const fixtures = join(import.meta.dirname, '..', 'test', 'fixtures', 'config');
@@ -35,15 +37,21 @@ describe('CLI', () => {
     expect(r.err.join('')).toContain('collector.scrapeIntervalMs: expected number');
   });
 
-  it('run serves /healthz and /metrics on the embedded default and stops on a signal', async () => {
-    let served: { health: number; metrics: string } | undefined;
+  it('run serves /healthz, /metrics and the analysis API on the simulated fleet and stops on a signal', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ts-cli-'));
+    const cfg = join(dir, 'tenantscope.yaml');
+    writeFileSync(cfg, `storage: { dataDir: ${JSON.stringify(join(dir, 'data'))} }\n`);
+    let served: { health: number; metrics: string; analysis?: { findings: unknown[]; bands: unknown[] } } | undefined;
     const r = io(async () => {
       const url = /serving url=(\S+)/.exec(r.err.join(''))?.[1];
       const health = await fetch(`${url}/healthz`);
       served = { health: health.status, metrics: await (await fetch(`${url}/metrics`)).text() };
+      const analysis = await fetch(`${url}/api/v1/analysis`);
+      served.analysis = (await analysis.json()) as { findings: unknown[]; bands: unknown[] };
       return 'SIGINT';
     });
-    expect(await main(['run', '--listen', '127.0.0.1:0'], r.io)).toBe(0);
+    expect(await main(['--config', cfg, 'run', '--listen', '127.0.0.1:0'], r.io)).toBe(0);
+    expect(served?.analysis?.findings).toBeInstanceOf(Array);
     expect(served?.health).toBe(200);
     expect(served?.metrics).toContain('tenantscope_build_info');
     expect(served?.metrics).toContain('tenantscope_process_');

@@ -12,6 +12,7 @@ import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
 import { checkConfigFiles } from './check-config.js';
 import { renderRules } from '../alerts/index.js';
+import { parseShard } from '../collector/shard.js';
 import { renderDashboards } from '../dashboards/index.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -72,9 +73,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .command('run')
     .description('collect, analyze and serve /metrics, /healthz and the API until stopped (the main job); with no sources, runs the simulated fleet')
     .option('--listen <host:port>', 'override server.listen')
-    .action(async (opts: { listen?: string }) => {
+    .option('--shard <i/n>', 'this replica watches the sources whose stable hash falls to shard i of n (0-based)')
+    .action(async (opts: { listen?: string; shard?: string }) => {
       const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
-      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.listen, env: io.env });
+      const shard = opts.shard ? parseShard(opts.shard) : undefined;
+      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.listen, env: io.env, shard });
       if (runtime.mode.startsWith('simulated')) {
         logger.info(`running on the built-in ${runtime.mode} — no real source is configured; see README "Configuration" to watch yours`);
       }
@@ -90,9 +93,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('run the collectors only and serve their /metrics (no analysis); --once prints one exposition and exits')
     .option('--listen <host:port>', 'override server.listen')
     .option('--once', 'collect once, print the exposition to stdout and exit')
-    .action(async (opts: { listen?: string; once?: boolean }) => {
+    .option('--shard <i/n>', 'this replica watches the sources whose stable hash falls to shard i of n (0-based)')
+    .action(async (opts: { listen?: string; once?: boolean; shard?: string }) => {
       const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
-      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.once ? '127.0.0.1:0' : opts.listen, collectOnly: true, env: io.env });
+      const shard = opts.shard ? parseShard(opts.shard) : undefined;
+      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.once ? '127.0.0.1:0' : opts.listen, collectOnly: true, env: io.env, shard });
       await runtime.start();
       if (opts.once) {
         io.stdout(await runtime.registry.metrics());

@@ -13,6 +13,13 @@ import { describeError } from '../lib/errors.js';
 import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { createApp, listen, type HttpServer, type ComponentHealth } from '../server/index.js';
 import { buildCollectors } from './sources.js';
+import type { Shard } from '../collector/shard.js';
+import { resolve } from 'node:path';
+import { createStorage, type Storage } from '../store/index.js';
+import { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, type SignalSource } from '../analyzer/index.js';
+import { createAlertmanagerNotifier } from '../alerts/index.js';
+import { createCardinalityGuard } from '../collector/cardinality.js';
+import { createAnalysisService, type AnalysisService } from './analysis.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -22,6 +29,8 @@ export interface RuntimeOptions {
   listen?: string;
   /** collect only: no analysis */
   collectOnly?: boolean;
+  /** this replica's share of the sources (`--shard i/n`) */
+  shard?: Shard;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -30,6 +39,8 @@ export interface Runtime {
   readonly resolver: TenantResolver;
   readonly mode: string;
   readonly url: string | undefined;
+  /** the analysis subsystem once started (undefined with collectOnly) */
+  readonly analysis: AnalysisService | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -45,11 +56,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   collectDefaultMetrics({ register: registry, prefix: 'tenantscope_process_' });
   const resolver = createTenantResolver(config.tenancy);
   const deps: CollectorDeps = { registry, resolver, clock, logger };
-  const { collectors, mode } = buildCollectors(config, deps);
+  const { collectors, mode } = buildCollectors(config, deps, opts.shard);
   let telemetry: Telemetry | undefined;
   let server: HttpServer | undefined;
   const started: Stoppable[] = [];
   const health = new Map<string, ComponentHealth>();
+  let analysis: AnalysisService | undefined;
+  const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: config.collector.maxSeriesPerTenant }, logger);
+  const guardLoop = createLoop({ name: 'cardinality guard', intervalMs: config.collector.scrapeIntervalMs, logger, tick: async () => void (await guard.enforce()) });
 
   const build = new Gauge({ name: 'tenantscope_build_info', help: 'always 1; labels say what this process runs', labelNames: ['version', 'mode'], registers: [registry] });
   build.set({ version: '0.1.0', mode }, 1);
@@ -61,9 +75,18 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     get url() {
       return server?.url;
     },
+    get analysis() {
+      return analysis;
+    },
     async start() {
       telemetry = createTelemetry({ env: opts.env });
       started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
+      let storage: Storage | undefined;
+      if (!opts.collectOnly) {
+        storage = await createStorage({ url: config.storage.url, dataDir: resolve(config.storage.dataDir) }, { clock, logger });
+        started.push({ name: 'storage', stop: () => storage!.close() });
+        logger.info('storage ready', { storage: storage.where, kind: storage.kind });
+      }
       for (const c of collectors) {
         // a source down at start is reported by the collector and retried on its own cadence
         await c.start().catch((err: unknown) => {
@@ -72,6 +95,29 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         health.set(c.name, { name: c.name, ok: true });
         started.push(c);
       }
+      guardLoop.start();
+      started.push({ name: 'cardinality guard', stop: () => guardLoop.stop() });
+      if (!opts.collectOnly) {
+        let signals: SignalSource;
+        const prom = config.sources.prometheus;
+        if (prom) {
+          signals = createPrometheusSignalSource({ url: prom.url, orgId: prom.orgId, headers: prom.headers, timeoutMs: prom.timeoutMs }, { resolver });
+        } else {
+          const embedded = createEmbeddedSignals(
+            { tickMs: config.collector.scrapeIntervalMs, retentionHours: config.analyzer.retentionHours, dataDir: resolve(config.storage.dataDir) },
+            { registry, clock, logger },
+          );
+          await embedded.start();
+          started.push({ name: 'signal store', stop: () => embedded.stop() });
+          signals = embedded.source;
+        }
+        const analyzer = createAnalyzer({ stepMs: config.collector.scrapeIntervalMs }, { signals, clock, logger, resolver });
+        const notifier = config.alertmanager.url ? createAlertmanagerNotifier({ url: config.alertmanager.url }, { clock, logger }) : undefined;
+        analysis = createAnalysisService({ tickMs: config.analyzer.tickMs }, { analyzer, storage, notifier, registry, clock, logger });
+        analysis.loop.start();
+        started.push({ name: 'analysis', stop: () => analysis!.loop.stop() });
+      }
+      const service = analysis;
       const app = createApp({
         registry,
         logger,
@@ -79,6 +125,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         now: () => clock.now(),
         extraMetrics: () => telemetry!.renderMetrics(),
         components: () => [...health.values()],
+        ...(service
+          ? { analysis: async (w: { from: Date; to: Date } | undefined) => (w ? service.analyze(w) : (service.latest ?? (await service.tickOnce()))) }
+          : {}),
       });
       server = await listen(app, opts.listen ?? config.server.listen);
       started.push({ name: 'server', stop: () => server!.close() });

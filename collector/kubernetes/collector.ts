@@ -13,7 +13,7 @@ import { createLoop, type Loop } from '../../lib/loop.js';
 import { CounterDeltas, StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from './access.js';
-import { createKubernetesMetrics, type KubernetesMetrics } from './metrics.js';
+import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
 import { Reflector, apiError, statusOf, type ListPage } from './reflector.js';
 import { buildView, type NodeUsage, type PodUsage, type Samples, type TenantView } from './view.js';
 
@@ -107,7 +107,7 @@ const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: tr
 
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
   const { logger, resolver } = deps;
-  const m = opts.metrics ?? createKubernetesMetrics(deps.registry);
+  const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
   const stale = new StaleSeries();
   const restartDeltas = new CounterDeltas();
   let restartBaseline = false;

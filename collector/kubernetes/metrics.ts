@@ -4,6 +4,7 @@
  * Every label set is bounded by cluster objects (tenants × the nodes they run on, workloads, quotas,
  * backups), never by pod names: 1,000 tenants with 10,000 pods on 2 nodes each are ~31,000 series.
  */
+import { perRegistry } from '../families.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export function createKubernetesMetrics(registry: Registry) {
@@ -53,5 +54,8 @@ export function createKubernetesMetrics(registry: Registry) {
     invalidQuantities: new Counter({ name: 'tenantscope_k8s_invalid_quantities_total', help: 'resource quantities that could not be parsed, by field', labelNames: ['field'], registers: r }),
   };
 }
+
+/** One set of families per registry (shared with the simulated fleet). */
+export const kubernetesMetricsFor = perRegistry(createKubernetesMetrics);
 
 export type KubernetesMetrics = ReturnType<typeof createKubernetesMetrics>;

@@ -3,6 +3,7 @@
  * simulated fleet write the same families, so the analyzer cannot tell them apart.
  * Label sets are fixed at creation (bounded cardinality by construction).
  */
+import { perRegistry } from '../families.js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 const DB = ['tenant', 'pg_cluster', 'datname'] as const;
@@ -93,13 +94,7 @@ export function createPostgresMetrics(registry: Registry) {
   };
 }
 
-const perRegistry = new WeakMap<Registry, PostgresMetrics>();
-
-/** One set of families per registry: several clusters share them (prom-client refuses to register a name twice). */
-export function postgresMetricsFor(registry: Registry): PostgresMetrics {
-  let m = perRegistry.get(registry);
-  if (!m) perRegistry.set(registry, (m = createPostgresMetrics(registry)));
-  return m;
-}
+/** One set of families per registry: several clusters share them. */
+export const postgresMetricsFor = perRegistry(createPostgresMetrics);
 
 export type PostgresMetrics = ReturnType<typeof createPostgresMetrics>;

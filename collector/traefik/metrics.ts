@@ -16,6 +16,7 @@
  * (unmatched 404s included, which Traefik's service metrics never show) and gives real durations
  * for the fine histogram; the scrape still tells whether Traefik is up and what is open now.
  */
+import { perRegistry } from '../families.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ForwardedHistogram } from './forwarded-histogram.js';
 
@@ -63,11 +64,6 @@ export function createIngressMetrics(registry: Registry) {
 
 export type IngressMetrics = ReturnType<typeof createIngressMetrics>;
 
-const perRegistry = new WeakMap<Registry, IngressMetrics>();
 
 /** The families on `registry`, created once: every ingress collector on one registry shares them. */
-export function ingressMetricsFor(registry: Registry): IngressMetrics {
-  let m = perRegistry.get(registry);
-  if (!m) perRegistry.set(registry, (m = createIngressMetrics(registry)));
-  return m;
-}
+export const ingressMetricsFor = perRegistry(createIngressMetrics);
