@@ -1,0 +1,193 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { buildTopology as buildSimTopology, createFleetModel, mulberry32, planEpisode, type Episode, type Scenario } from '../collector/simulated/index.js';
+import { ManualClock } from '../lib/clock.js';
+import { createMemoryLogger } from '../lib/log.js';
+import { createAnalyzer } from './analyzer.js';
+import { computeBands, learnThresholds, type BandState } from './bands.js';
+import { robust, slotBaselines } from './baseline.js';
+import { analysisSchema } from './contract/index.js';
+import { createSimulatedSignalSource, SIGNAL_NAMES, type SignalRange, type SignalSource } from './signals/index.js';
+
+// ajv-formats is CommonJS: under NodeNext its default import is module.exports, the plugin sits on .default
+const addFormats = ajvFormats.default;
+const ajv = new Ajv2020({ strict: false });
+addFormats(ajv);
+const validate = ajv.compile(analysisSchema);
+
+const T0 = Date.UTC(2026, 2, 11, 10, 0); // Wednesday 10:00
+const TENANTS = 24;
+const SEED = 4;
+
+function episode(scenario: Scenario, opts: { antagonists?: number; seed?: number } = {}): Episode {
+  const topo = buildSimTopology(TENANTS, SEED);
+  return planEpisode(topo, mulberry32(opts.seed ?? 7), { scenario, startMs: T0, durationMs: 8 * 60_000, antagonists: opts.antagonists ?? 1, id: scenario });
+}
+
+function setup(episodes: Episode[], clock = new ManualClock(T0)) {
+  const model = createFleetModel({ tenants: TENANTS, seed: SEED, episodes });
+  const signals = createSimulatedSignalSource(model);
+  const analyzer = createAnalyzer({ historyMs: 3_600_000 }, { signals, clock, logger: createMemoryLogger() });
+  return { model, signals, analyzer, clock };
+}
+
+describe('robust baselines', () => {
+  it('median/MAD ignore an outlier and gaps; too few samples are unknown, not healthy', () => {
+    const b = robust([1, 1.1, 0.9, 1, NaN, 1.05, 0.95, 1, 1000, 1]);
+    expect(b.center).toBeCloseTo(1, 6);
+    expect(b.spread).toBeLessThan(0.2);
+    expect(robust([1, 2, NaN, NaN]).center).toBeNaN();
+  });
+
+  it('uses the time-of-day slot when history covers it on two days (the 17:00 wave is normal)', () => {
+    const step = 300_000;
+    const start = Date.UTC(2026, 2, 9);
+    const n = 3 * 288;
+    const values = new Float64Array(n).map((_, i) => (new Date(start + i * step).getUTCHours() === 17 ? 10 : 1));
+    const s = slotBaselines(values, start, step, n, { recentMs: 3_600_000 });
+    expect(s.byHour[17]!.center).toBe(10);
+    expect(s.byHour[9]!.center).toBe(1);
+    expect(slotBaselines(values, start, step, 100, { recentMs: 3_600_000 }).byHour.every((x) => x === undefined)).toBe(true);
+  });
+});
+
+describe('analyzer on the simulated fleet', () => {
+  it('names the PostgreSQL antagonist, its victims and the mechanism, in contract JSON', async () => {
+    const ep = episode('pg-io');
+    const { analyzer, model } = setup([ep]);
+    const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: ep.endMs + 180_000 });
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+    const nn = r.findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(nn).toHaveLength(1);
+    const f = nn[0]!;
+    expect(f.suspect!.tenant).toBe(ep.tenants[0]);
+    expect(f.resource).toEqual({ kind: 'postgres', id: 'pg-main', mechanism: 'io' });
+    expect(f.suspect!.share!).toBeGreaterThan(f.suspect!.baselineShare! + 0.3);
+    expect(f.victims.map((v) => v.tenant)).not.toContain(ep.tenants[0]);
+    expect(f.victims.length).toBe(TENANTS - 1);
+    for (const v of f.victims) expect(v.observed!).toBeGreaterThan(1.5 * v.baseline!);
+    expect(Date.parse(f.start) - T0).toBeLessThanOrEqual(30_000);
+    expect(analyzer.detectedAtMs.get(f.id)! - T0).toBeLessThanOrEqual(45_000);
+    expect(f.end).not.toBeNull();
+    expect(Date.parse(f.end!)).toBeGreaterThanOrEqual(ep.endMs);
+    expect(f.confidence).toBeGreaterThan(0.8);
+    expect(f.evidence!.length).toBeGreaterThan(1);
+    // isolation: only tenants of the fleet, and the antagonist is the suspect on no other finding
+    const ids = new Set(model.topology.tenants.map((t) => t.id));
+    for (const v of f.victims) expect(ids.has(v.tenant)).toBe(true);
+  });
+
+  it('keeps the episode id across re-analysis of overlapping windows', async () => {
+    const ep = episode('redis-command-time');
+    const { analyzer } = setup([ep]);
+    const a = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: T0 + 180_000 });
+    const b = await analyzer.analyze({ fromMs: T0 - 60_000, toMs: T0 + 300_000 });
+    const ida = a.findings.find((f) => f.kind === 'noisy-neighbor')!.id;
+    const idb = b.findings.find((f) => f.kind === 'noisy-neighbor')!.id;
+    expect(ida).toBe(idb);
+    expect(a.findings.find((f) => f.id === ida)!.end).toBeNull();
+  });
+
+  it('names both antagonists when two surge on one node; victims are only co-tenants of that node', async () => {
+    const ep = episode('node-cpu', { antagonists: 2 });
+    const { analyzer, model } = setup([ep]);
+    const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: T0 + 300_000 });
+    const suspects = new Set(r.findings.filter((f) => f.kind === 'noisy-neighbor').map((f) => f.suspect!.tenant));
+    expect(suspects).toEqual(new Set(ep.tenants));
+    const onNode = new Set(model.topology.tenants.filter((t) => t.node === ep.resource.id).map((t) => t.id));
+    for (const f of r.findings.filter((x) => x.kind === 'noisy-neighbor')) {
+      expect(f.resource.id).toBe(ep.resource.id);
+      for (const v of f.victims) expect(onNode.has(v.tenant)).toBe(true);
+    }
+  });
+
+  it('never blames a neighbour for lock waits inside a tenant database, nor for its own CPU limit', async () => {
+    for (const scenario of ['lock-contention', 'self-throttle'] as const) {
+      const ep = episode(scenario);
+      const { analyzer } = setup([ep]);
+      const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: ep.endMs });
+      expect(r.findings.filter((f) => f.kind !== 'tenant-degradation')).toEqual([]);
+      const own = r.findings.filter((f) => f.kind === 'tenant-degradation');
+      expect(own.map((f) => f.victims[0]!.tenant)).toEqual([ep.tenants[0]]);
+      if (scenario === 'lock-contention') expect(own[0]!.resource.mechanism).toBe('locks');
+    }
+  });
+
+  it('a burst within headroom raises nothing', async () => {
+    const ep = episode('burst-within-headroom');
+    const { analyzer } = setup([ep]);
+    const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: ep.endMs });
+    expect(r.findings).toEqual([]);
+  });
+
+  it('treats missing samples as unknown: a gap in the window raises nothing', async () => {
+    const ep = episode('pg-cpu');
+    const { signals } = setup([ep]);
+    // the victims' harm signals are missing during the episode (a collector outage)
+    const gappy: SignalSource = {
+      name: 'gappy',
+      async range(q, from, to, step) {
+        const r = await signals.range(q, from, to, step);
+        const series = r.series.map((s) => {
+          if (!s.signal.startsWith('postgres.mean_query') && !s.signal.startsWith('ingress.')) return s;
+          const values = Float64Array.from(s.values, (v, i) => (r.startMs + i * step >= T0 ? Number.NaN : v));
+          return { ...s, values };
+        });
+        return { ...r, series } satisfies SignalRange;
+      },
+    };
+    const analyzer = createAnalyzer({ historyMs: 3_600_000 }, { signals: gappy, clock: new ManualClock(T0), logger: createMemoryLogger() });
+    const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: T0 + 300_000 });
+    expect(r.findings).toEqual([]);
+  });
+
+  it('tick() keeps the id and start of an open episode and closes it when the antagonist stops', async () => {
+    const ep = episode('ingress-flood');
+    const clock = new ManualClock(T0 + 60_000);
+    const { analyzer } = setup([ep], clock);
+    const first = (await analyzer.tick()).findings.find((f) => f.kind === 'noisy-neighbor')!;
+    expect(first.end).toBeNull();
+    clock.set(T0 + 6 * 60_000);
+    const later = (await analyzer.tick()).findings.find((f) => f.kind === 'noisy-neighbor')!;
+    expect(later.id).toBe(first.id);
+    expect(later.start).toBe(first.start);
+    clock.set(ep.endMs + 5 * 60_000);
+    const after = (await analyzer.tick()).findings.find((f) => f.kind === 'noisy-neighbor')!;
+    expect(after.id).toBe(first.id);
+    expect(after.end).not.toBeNull();
+  });
+});
+
+describe('workload bands', () => {
+  it('learns thresholds from the fleet and matches the simulated bands', async () => {
+    const model = createFleetModel({ tenants: 40, seed: 3 });
+    const src = createSimulatedSignalSource(model);
+    const day = Date.UTC(2026, 2, 4);
+    const range = await src.range({ signals: SIGNAL_NAMES }, day + 6 * 3_600_000, day + 20 * 3_600_000, 300_000);
+    const bands = computeBands(range, new Map(), { nowMs: day, tierOf: () => 'shared' });
+    const truth = new Map(model.topology.tenants.map((t) => [t.id, t.band]));
+    const right = bands.filter((b) => b.band === truth.get(b.tenant)).length;
+    expect(right / bands.length).toBeGreaterThan(0.9);
+    for (const b of bands) expect(b.mismatch).toBe(b.band === 'high');
+    expect(learnThresholds([1, 2])).toBeUndefined();
+  });
+
+  it('does not flap around a boundary (hysteresis) and flags a low band on dedicated capacity', () => {
+    const mk = (rps: number): SignalRange => ({
+      startMs: 0,
+      stepMs: 60_000,
+      points: 3,
+      warnings: [],
+      series: [{ signal: 'ingress.request_rate', tenant: 'acme', resource: 'edge', sub: '', values: new Float64Array([rps, rps, rps]) }],
+    });
+    const state = new Map<string, BandState>();
+    const th = { lowRps: 4, highRps: 20 };
+    expect(computeBands(mk(21), state, { nowMs: 1, thresholds: th })[0]!.band).toBe('high');
+    expect(computeBands(mk(19), state, { nowMs: 2, thresholds: th })[0]!.band).toBe('high');
+    const down = computeBands(mk(15), state, { nowMs: 3, thresholds: th })[0]!;
+    expect(down).toMatchObject({ band: 'medium', previous: 'high' });
+    const low = computeBands(mk(1), new Map(), { nowMs: 4, thresholds: th, tierOf: () => 'dedicated' })[0]!;
+    expect(low).toMatchObject({ band: 'low', tier: 'dedicated', mismatch: true });
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The analyzer's lifecycle object: reads signals through the SignalSource interface only, finds
+ * episodes (detect.ts) and classifies workload bands (bands.ts), and returns the contract JSON.
+ * analyze(window) is stateless apart from band hysteresis; tick() analyzes the recent past and keeps
+ * episode ids stable while an episode stays open, so alerts can be resolved when it ends.
+ */
+import type { Clock } from '../lib/clock.js';
+import { describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { TenantResolver } from '../tenancy/index.js';
+import { computeBands, type BandState, type BandThresholds } from './bands.js';
+import type { Baseline } from './baseline.js';
+import { detect, type Topology } from './detect.js';
+import { SIGNAL_NAMES, type SignalSource } from './signals/index.js';
+import type { AnalysisResult, BandResult, Finding, Tier } from './types.js';
+
+export interface AnalyzerOptions {
+  /** grid step of the analysis; default 15 s */
+  stepMs?: number;
+  /** history read before the window for baselines; default 2 h (use ≥ 2 days for time-of-day slots) */
+  historyMs?: number;
+  /** the window tick() analyzes, ending now; default 15 min */
+  tickWindowMs?: number;
+  bandThresholds?: BandThresholds;
+  /** detection knobs (see DetectOptions) */
+  minRatio?: number;
+  minZ?: number;
+  minShareRise?: number;
+  /** how long the live loop reuses baselines before recomputing them from history; default 5 min */
+  baselineRefreshMs?: number;
+}
+
+export interface AnalyzerDeps {
+  signals: SignalSource;
+  clock: Clock;
+  logger: Logger;
+  resolver?: TenantResolver;
+}
+
+export interface AnalysisWindowMs {
+  fromMs: number;
+  toMs: number;
+}
+
+export interface Analyzer {
+  analyze(window: AnalysisWindowMs): Promise<AnalysisResult>;
+  tick(): Promise<AnalysisResult>;
+  /** the topology seen in the last analysis */
+  readonly topology: Topology | undefined;
+  /** first detection time of each finding of the last analysis (ms) */
+  readonly detectedAtMs: ReadonlyMap<string, number>;
+}
+
+export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analyzer {
+  const stepMs = opts.stepMs ?? 15_000;
+  const historyMs = opts.historyMs ?? 2 * 3_600_000;
+  const tickWindowMs = opts.tickWindowMs ?? 15 * 60_000;
+  const bandState = new Map<string, BandState>();
+  let topology: Topology | undefined;
+  let detectedAtMs = new Map<string, number>();
+  // open episodes of the live loop: a finding keeps its first id while it is open
+  const openIds = new Map<string, { id: string; start: string }>();
+
+  const tierOf = (tenant: string): Tier | undefined => {
+    const t = deps.resolver?.tenant(tenant) as { tier?: Tier } | undefined;
+    return t?.tier ?? (deps.resolver ? 'shared' : undefined);
+  };
+
+  // live loop: baselines computed from the history once, reused for baselineRefreshMs
+  const baselineCache = new Map<string, Baseline>();
+  let baselinesAtMs = Number.NEGATIVE_INFINITY;
+  const baselineRefreshMs = opts.baselineRefreshMs ?? 300_000;
+  let lastBands: BandResult[] | undefined;
+
+  const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, cache?: Map<string, Baseline>, withHistory = true): Promise<AnalysisResult> => {
+    if (!(toMs >= fromMs)) throw new RangeError(`analysis window from=${new Date(fromMs).toISOString()} to=${new Date(toMs).toISOString()}: "to" must not be before "from"`);
+    const range = await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
+    const windowStart = Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs));
+    const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache ? { baselineCache: cache } : {}) });
+    topology = d.topology;
+    detectedAtMs = d.detectedAtMs;
+    // bands move slowly: the live loop recomputes them with the baselines (on the ticks that read history)
+    const bands = withHistory || !lastBands ? computeBands(range, bandState, { nowMs: toMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) }) : lastBands;
+    lastBands = bands;
+    return {
+      generatedAt: new Date(deps.clock.now()).toISOString(),
+      window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
+      findings: d.findings,
+      bands,
+      ...(range.warnings.length ? { warnings: [...range.warnings] } : {}),
+    };
+  };
+
+  return {
+    analyze: (w) => analyze(w),
+    async tick() {
+      const now = deps.clock.now();
+      const fresh = now - baselinesAtMs < baselineRefreshMs && baselineCache.size > 0;
+      if (!fresh) {
+        baselineCache.clear();
+        baselinesAtMs = now;
+      }
+      const result = await analyze({ fromMs: now - tickWindowMs, toMs: now }, baselineCache, !fresh);
+      const stillOpen = new Set<string>();
+      const keyOf = (f: Finding) => `${f.kind}|${f.resource.kind}|${f.resource.id}|${f.suspect?.tenant ?? f.victims[0]?.tenant ?? ''}`;
+      for (const f of result.findings) {
+        const k = keyOf(f);
+        if (f.end === null) {
+          const prev = openIds.get(k);
+          if (prev) {
+            f.id = prev.id;
+            f.start = prev.start;
+          } else openIds.set(k, { id: f.id, start: f.start });
+          stillOpen.add(k);
+        } else if (openIds.has(k)) {
+          const prev = openIds.get(k)!;
+          f.id = prev.id;
+          f.start = prev.start;
+        }
+      }
+      for (const k of [...openIds.keys()]) if (!stillOpen.has(k)) openIds.delete(k);
+      if (result.warnings?.length) deps.logger.warn('analysis: signal source reported problems', { source: deps.signals.name, warnings: result.warnings.slice(0, 5).map(describeError) });
+      return result;
+    },
+    get topology() {
+      return topology;
+    },
+    get detectedAtMs() {
+      return detectedAtMs;
+    },
+  };
+}
+
+function pick(o: AnalyzerOptions) {
+  return {
+    ...(o.minRatio !== undefined ? { minRatio: o.minRatio } : {}),
+    ...(o.minZ !== undefined ? { minZ: o.minZ } : {}),
+    ...(o.minShareRise !== undefined ? { minShareRise: o.minShareRise } : {}),
+  };
+}

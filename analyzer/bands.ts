@@ -1,0 +1,161 @@
+/**
+ * Workload bands low/medium/high from volume (peak requests/s and transactions/s), burstiness
+ * (peak-to-median) and resource share. Thresholds come from config, or are learned from the fleet
+ * (1-D k-means on log peak volume: bands are relative to the platform's own tenants). Hysteresis:
+ * a tenant changes band only when its volume clears the boundary by a margin, so it does not flap
+ * around it. A band that disagrees with the tenant's tier (high on shared, low on dedicated) is
+ * flagged as a mismatch.
+ */
+import { RESOURCE_SERIES, type SignalRange } from './signals/index.js';
+import type { BandLevel, BandResult, Tier } from './types.js';
+
+export interface BandThresholds {
+  /** peak requests/s at or above which a tenant is high */
+  highRps: number;
+  /** peak requests/s below which a tenant is low */
+  lowRps: number;
+}
+
+export interface BandState {
+  band: BandLevel;
+  sinceMs: number;
+}
+
+export interface BandOptions {
+  thresholds?: BandThresholds;
+  /** relative margin a volume must clear a boundary by to change band (hysteresis); default 0.15 */
+  margin?: number;
+  tierOf?: (tenant: string) => Tier | undefined;
+  nowMs: number;
+}
+
+function quantileOf(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+/**
+ * Boundaries (in requests/s) between three classes of log peak volume: natural gaps when clear, else the optimal 1-D partition
+ * (least within-class squared error, exact by dynamic programming — Jenks natural breaks), each
+ * boundary halfway between the classes in log space. Undefined when the fleet is too small.
+ */
+export function learnThresholds(volumes: number[]): BandThresholds | undefined {
+  const xs = volumes.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log).sort((a, b) => a - b);
+  const n = xs.length;
+  if (n < 6) return undefined;
+  // Natural gaps first: when the fleet's volumes fall into groups separated by clear gaps (≥ 1.5×),
+  // the two widest gaps are the boundaries, however few tenants a group has (one big tenant is
+  // still "high"). Otherwise the least-squares partition below.
+  const gaps = xs.slice(1).map((x, i) => ({ i: i + 1, gap: x - xs[i]! })).sort((a, b) => b.gap - a.gap);
+  if (gaps.length >= 2 && gaps[1]!.gap >= Math.log(1.5) && gaps[1]!.gap >= 2 * (gaps[2]?.gap ?? 0)) {
+    const [a, b] = [gaps[0]!.i, gaps[1]!.i].sort((x, y) => x - y) as [number, number];
+    return { lowRps: Math.exp((xs[a - 1]! + xs[a]!) / 2), highRps: Math.exp((xs[b - 1]! + xs[b]!) / 2) };
+  }
+  const pre = [0];
+  const pre2 = [0];
+  for (const x of xs) {
+    pre.push(pre[pre.length - 1]! + x);
+    pre2.push(pre2[pre2.length - 1]! + x * x);
+  }
+  // sse of xs[i..j)
+  const sse = (i: number, j: number) => {
+    const s = pre[j]! - pre[i]!;
+    return pre2[j]! - pre2[i]! - (s * s) / (j - i);
+  };
+  let best = { cost: Number.POSITIVE_INFINITY, a: 1, b: 2 };
+  for (let a = 1; a < n - 1; a++) {
+    for (let b = a + 1; b < n; b++) {
+      const cost = sse(0, a) + sse(a, b) + sse(b, n);
+      if (cost < best.cost) best = { cost, a, b };
+    }
+  }
+  return { lowRps: Math.exp((xs[best.a - 1]! + xs[best.a]!) / 2), highRps: Math.exp((xs[best.b - 1]! + xs[best.b]!) / 2) };
+}
+
+export function computeBands(range: SignalRange, state: Map<string, BandState>, opts: BandOptions): BandResult[] {
+  const margin = opts.margin ?? 0.15;
+  const perTenant = new Map<string, { rps?: Float64Array; tps?: Float64Array; cpu?: Float64Array; node?: string; load: Float64Array[] }>();
+  const nodeTotals = new Map<string, Float64Array>();
+  const pgTotals = new Float64Array(range.points);
+  for (const s of range.series) {
+    if (s.tenant === RESOURCE_SERIES) continue;
+    const e = perTenant.get(s.tenant) ?? { load: [] };
+    if (s.signal === 'ingress.request_rate') e.rps = s.values as Float64Array;
+    else if (s.signal === 'postgres.tps') e.tps = s.values as Float64Array;
+    else if (s.signal === 'node.cpu_cores') {
+      e.cpu = s.values as Float64Array;
+      e.node = s.resource;
+      const tot = nodeTotals.get(s.resource) ?? new Float64Array(range.points);
+      for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) tot[i]! += s.values[i]!;
+      nodeTotals.set(s.resource, tot);
+    } else if (s.signal === 'postgres.load_sessions') {
+      e.load.push(s.values as Float64Array);
+      for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) pgTotals[i]! += s.values[i]!;
+    }
+    perTenant.set(s.tenant, e);
+  }
+  const finite = (v: Float64Array | undefined) => (v ? Array.from(v).filter(Number.isFinite) : []);
+  const features = new Map<string, Record<string, number>>();
+  for (const [tenant, e] of perTenant) {
+    const rps = finite(e.rps);
+    if (rps.length === 0) continue;
+    const median = quantileOf(rps, 0.5);
+    const peak = quantileOf(rps, 0.95);
+    let cpuShare = Number.NaN;
+    if (e.cpu && e.node) {
+      const tot = nodeTotals.get(e.node)!;
+      const shares: number[] = [];
+      for (let i = 0; i < range.points; i++) if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) shares.push(e.cpu[i]! / tot[i]!);
+      cpuShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : Number.NaN;
+    }
+    let pgShare = Number.NaN;
+    if (e.load.length) {
+      const shares: number[] = [];
+      for (let i = 0; i < range.points; i++) {
+        let mine = 0;
+        for (const l of e.load) if (Number.isFinite(l[i]!)) mine += l[i]!;
+        if (pgTotals[i]! > 0) shares.push(mine / pgTotals[i]!);
+      }
+      pgShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : Number.NaN;
+    }
+    features.set(tenant, {
+      peakRequestsPerSecond: peak,
+      medianRequestsPerSecond: median,
+      peakTransactionsPerSecond: quantileOf(finite(e.tps), 0.95),
+      burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
+      nodeCpuShare: cpuShare,
+      postgresLoadShare: pgShare,
+    });
+  }
+  const th = opts.thresholds ?? learnThresholds([...features.values()].map((f) => f.peakRequestsPerSecond!)) ?? { lowRps: 4, highRps: 20 };
+  const out: BandResult[] = [];
+  for (const [tenant, f] of [...features.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const v = f.peakRequestsPerSecond!;
+    const prev = state.get(tenant);
+    const raw: BandLevel = v >= th.highRps ? 'high' : v < th.lowRps ? 'low' : 'medium';
+    let band = raw;
+    if (prev && prev.band !== raw) {
+      // hysteresis: leave the current band only when clear of its boundary by the margin
+      const order = { low: 0, medium: 1, high: 2 } as const;
+      const up = order[raw] > order[prev.band];
+      const boundary = up ? (prev.band === 'low' ? th.lowRps : th.highRps) : prev.band === 'high' ? th.highRps : th.lowRps;
+      const clear = up ? v >= boundary * (1 + margin) : v < boundary * (1 - margin);
+      if (!clear) band = prev.band;
+    }
+    const changed = !prev || prev.band !== band;
+    const since = changed ? opts.nowMs : prev.sinceMs;
+    state.set(tenant, { band, sinceMs: since });
+    const tier = opts.tierOf?.(tenant) ?? null;
+    out.push({
+      tenant,
+      band,
+      previous: changed && prev ? prev.band : null,
+      since: new Date(since).toISOString(),
+      features: { ...Object.fromEntries(Object.entries(f).filter(([, x]) => Number.isFinite(x))), lowThresholdRps: th.lowRps, highThresholdRps: th.highRps },
+      tier,
+      mismatch: (band === 'high' && tier === 'shared') || (band === 'low' && tier === 'dedicated'),
+    });
+  }
+  return out;
+}

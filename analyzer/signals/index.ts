@@ -1,0 +1,13 @@
+export { SIGNALS, SIGNAL_NAMES, RESOURCE_SERIES, isSignalName, seriesKey, grid } from './types.js';
+export type { SignalName, SignalSpec, SignalSource, SignalQuery, SignalRange, Series, SeriesKey, ResourceKind } from './types.js';
+export { createSignalStore } from './store.js';
+export type { SignalStore, SignalStoreOptions, SignalStoreStats } from './store.js';
+export { createRegistrySampler, bucketQuantile } from './registry-sampler.js';
+export type { RegistrySampler } from './registry-sampler.js';
+export { parseReplay, createReplaySource, loadReplayFile, toReplayLines } from './replay.js';
+export type { ReplaySample } from './replay.js';
+export { createPrometheusSignalSource, promqlFor } from './prometheus.js';
+export type { PrometheusSourceOptions } from './prometheus.js';
+export { createSimulatedSignalSource } from './simulated.js';
+export { createEmbeddedSignals, backfill, SNAPSHOT_FILE } from './embedded.js';
+export type { EmbeddedSignals, EmbeddedSignalsOptions } from './embedded.js';

@@ -1,0 +1,180 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../lib/clock.js';
+import { createMemoryLogger } from '../../lib/log.js';
+import { createTenantResolver } from '../../tenancy/index.js';
+import { createSimulatedFleet } from '../../collector/simulated/index.js';
+import { bucketQuantile, createRegistrySampler } from './registry-sampler.js';
+import { createPrometheusSignalSource } from './prometheus.js';
+import { createReplaySource, loadReplayFile, parseReplay, toReplayLines } from './replay.js';
+import { createSignalStore } from './store.js';
+import { grid, type SeriesKey } from './types.js';
+
+const T0 = Date.UTC(2026, 2, 11, 10, 0);
+const key = (tenant: string, signal: SeriesKey['signal'] = 'postgres.mean_query_seconds'): SeriesKey => ({ signal, tenant, resource: 'pg-main', sub: '' });
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('grid', () => {
+  it('aligns on multiples of the step and rejects nonsense', () => {
+    expect(grid(T0 + 1, T0 + 60_000, 15_000)).toEqual({ startMs: T0 + 15_000, points: 4 });
+    expect(grid(T0, T0 - 1, 15_000).points).toBe(0);
+    expect(() => grid(T0, T0 + 1, 0)).toThrow(/step must be > 0/);
+  });
+});
+
+describe('embedded signal store', () => {
+  it('keeps tenants apart, marks gaps unknown, and takes out-of-order and duplicate samples', async () => {
+    const s = createSignalStore({ resolutionMs: 15_000 });
+    s.append(key('a'), T0, 1);
+    s.append(key('b'), T0, 100);
+    s.append(key('a'), T0 + 30_000, 3);
+    s.append(key('a'), T0 + 15_000, 2); // out of order
+    s.append(key('a'), T0 + 30_000, 4); // duplicate: last wins
+    const r = await s.range({ signals: ['postgres.mean_query_seconds'] }, T0, T0 + 60_000, 15_000);
+    const a = r.series.find((x) => x.tenant === 'a')!;
+    const b = r.series.find((x) => x.tenant === 'b')!;
+    expect([...a.values]).toEqual([1, 2, 4, Number.NaN, Number.NaN]);
+    expect([...b.values]).toEqual([100, Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+    const onlyB = await s.range({ signals: ['postgres.mean_query_seconds'], tenants: ['b'] }, T0, T0 + 60_000, 15_000);
+    expect(onlyB.series.map((x) => x.tenant)).toEqual(['b']);
+  });
+
+  it('downsamples to the step and answers old windows from the coarse tier; retention bounds both', async () => {
+    const s = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 3_600_000, coarseResolutionMs: 300_000, retentionMs: 6 * 3_600_000 });
+    for (let t = T0; t < T0 + 8 * 3_600_000; t += 15_000) s.append(key('a'), t, (t - T0) / 3_600_000);
+    const now = T0 + 8 * 3_600_000 - 60_000;
+    const recent = await s.range({ signals: ['postgres.mean_query_seconds'] }, now - 60_000, now, 60_000);
+    expect(recent.series[0]!.values[1]).toBeCloseTo((now - T0) / 3_600_000 - 22.5 / 3600, 6);
+    const old = await s.range({ signals: ['postgres.mean_query_seconds'] }, T0 + 4 * 3_600_000, T0 + 4 * 3_600_000 + 600_000, 300_000);
+    // coarse bucket means: the value is hours since T0, averaged over the 5 minutes before each point
+    expect(old.series[0]!.values[0]).toBeCloseTo(4 - 157.5 / 3600, 6);
+    const expired = await s.range({ signals: ['postgres.mean_query_seconds'] }, T0, T0 + 3_600_000, 300_000);
+    expect(expired.series).toHaveLength(0);
+    expect(s.stats().bytes).toBeLessThan(200_000);
+  });
+
+  it('caps series and reports what it dropped', async () => {
+    const s = createSignalStore({ maxSeries: 2 });
+    for (const t of ['a', 'b', 'c']) s.append(key(t), T0, 1);
+    expect(s.stats()).toMatchObject({ series: 2, droppedSeries: 1 });
+    expect((await s.range({ signals: ['postgres.mean_query_seconds'] }, T0, T0, 15_000)).warnings[0]).toMatch(/1 new series dropped at the cap of 2/);
+  });
+
+  it('survives a restart through its snapshot, expiring what aged out meanwhile', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ts-store-'));
+    dirs.push(dir);
+    const file = join(dir, 'data', 'signals.snapshot');
+    const a = createSignalStore({ retentionMs: 3_600_000, fineHorizonMs: 3_600_000 });
+    for (let t = T0; t < T0 + 600_000; t += 15_000) a.append(key('acme'), t, 7);
+    await a.save(file);
+    const b = createSignalStore({ retentionMs: 3_600_000, fineHorizonMs: 3_600_000 });
+    expect(await b.load(file, T0 + 600_000)).toEqual({ series: 1, samples: 40 });
+    const r = await b.range({ signals: ['postgres.mean_query_seconds'] }, T0, T0 + 585_000, 15_000);
+    expect([...r.series[0]!.values].every((v) => v === 7)).toBe(true);
+    const c = createSignalStore({ retentionMs: 3_600_000, fineHorizonMs: 3_600_000 });
+    expect((await c.load(file, T0 + 2 * 3_600_000)).samples).toBe(0);
+    expect(await createSignalStore().load(join(dir, 'missing'), T0)).toEqual({ series: 0, samples: 0 });
+    await writeFile(join(dir, 'bad'), '{nope');
+    await expect(createSignalStore().load(join(dir, 'bad'), T0)).rejects.toThrow(/not valid JSON — delete it/);
+  });
+});
+
+describe('registry sampler', () => {
+  it('bucketQuantile interpolates like histogram_quantile', () => {
+    expect(bucketQuantile(0.5, [{ le: 1, count: 50 }, { le: 2, count: 100 }, { le: Infinity, count: 100 }])).toBeCloseTo(1, 9);
+    expect(bucketQuantile(0.75, [{ le: 1, count: 50 }, { le: 2, count: 100 }, { le: Infinity, count: 100 }])).toBeCloseTo(1.5, 9);
+    expect(bucketQuantile(0.95, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }])).toBeNaN();
+  });
+
+  it('turns the simulated fleet registry into per-tenant signals that match the physics', async () => {
+    const clock = new ManualClock(T0);
+    const registry = new Registry();
+    const resolver = createTenantResolver({ tenants: [], discover: true, rules: {} } as never);
+    const fleet = createSimulatedFleet({ tenants: 6, seed: 2, episodes: [] }, { registry, resolver, clock, logger: createMemoryLogger() });
+    const store = createSignalStore();
+    const sampler = createRegistrySampler(registry, store);
+    for (let k = 0; k < 4; k++) {
+      await fleet.collect();
+      await sampler.sample(clock.now());
+      clock.advance(15_000);
+    }
+    const last = fleet.lastSample!;
+    const to = clock.now() - 15_000;
+    const r = await store.range({ signals: ['postgres.tps', 'postgres.mean_query_seconds', 'ingress.p95_latency_seconds', 'node.cpu_cores', 'postgres.load_sessions', 'redis.canary_p99_seconds'] }, to, to, 15_000);
+    const get = (signal: string, tenant: string, sub = '') => r.series.find((s) => s.signal === signal && s.tenant === tenant && s.sub === sub)?.values[0];
+    for (const t of fleet.topology.tenants) {
+      const x = last.tenants[t.index]!;
+      expect(get('postgres.tps', t.id)).toBeCloseTo(x.tps, 3);
+      expect(get('postgres.mean_query_seconds', t.id)).toBeCloseTo(x.meanQuerySeconds, 6);
+      expect(get('postgres.load_sessions', t.id, 'IO')).toBeCloseTo(x.loadIo, 6);
+      expect(get('node.cpu_cores', t.id)).toBeCloseTo(x.cpuCores, 6);
+      // a p95 from histogram buckets is approximate: within the bucket
+      expect(get('ingress.p95_latency_seconds', t.id)! / x.p95LatencySeconds).toBeGreaterThan(0.6);
+      expect(get('ingress.p95_latency_seconds', t.id)! / x.p95LatencySeconds).toBeLessThan(1.6);
+    }
+    expect(get('redis.canary_p99_seconds', '')).toBeGreaterThan(0);
+  });
+});
+
+describe('replay files', () => {
+  it('round-trips a range and names the line of a malformed sample', async () => {
+    const store = createSignalStore();
+    store.append(key('acme'), T0, 0.004);
+    store.append({ signal: 'postgres.load_sessions', tenant: 'acme', resource: 'pg-main', sub: 'IO' }, T0, 2);
+    const r = await store.range({ signals: ['postgres.mean_query_seconds', 'postgres.load_sessions'] }, T0, T0, 15_000);
+    const text = '# recorded\n' + toReplayLines(r);
+    const back = await createReplaySource(parseReplay(text)).range({ signals: ['postgres.load_sessions'] }, T0, T0, 15_000);
+    expect(back.series).toEqual([expect.objectContaining({ tenant: 'acme', sub: 'IO', values: new Float64Array([2]) })]);
+    expect(() => parseReplay(text + '{"t": 1, "signal": "postgres.tps"\n', 'x.jsonl')).toThrow(/replay file x.jsonl: line 4: not valid JSON/);
+    expect(() => parseReplay('\n{"t":"yesterday","signal":"postgres.tps","resource":"pg","value":1}', 'y')).toThrow(/line 2: t="yesterday" is not a time/);
+    expect(() => parseReplay('{"t":1,"signal":"cpu","resource":"pg","value":1}')).toThrow(/line 1: signal="cpu" is unknown/);
+    await expect(loadReplayFile('/nonexistent/file.jsonl')).rejects.toThrow(/cannot read it/);
+  });
+});
+
+describe('prometheus signal source', () => {
+  const resolver = createTenantResolver({ tenants: [], discover: true, rules: { namespace: [{ name: '^tenant-(?<tenant>[a-z0-9]+)$' }] } } as never);
+  it('maps query_range matrices to tenant series, sends the org header, reports partial data and failed queries', async () => {
+    const seen: { url: string; headers: Record<string, string>; query: string }[] = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      const query = new URLSearchParams(String(init.body)).get('query')!;
+      seen.push({ url, headers: init.headers as Record<string, string>, query });
+      if (query.includes('container_cpu_usage_seconds_total')) {
+        return Response.json({
+          status: 'success',
+          warnings: ['store gateway unavailable'],
+          data: { resultType: 'matrix', result: [
+            { metric: { namespace: 'tenant-acme', node: 'n1' }, values: [[T0 / 1000, '0.5'], [T0 / 1000 + 15, '0.7']] },
+            { metric: { namespace: 'tenant-bolt', node: 'n1' }, values: [[T0 / 1000 + 15, '2']] },
+          ] },
+        });
+      }
+      return Response.json({ status: 'error', errorType: 'bad_data', error: 'parse error' }, { status: 400 });
+    }) as unknown as typeof fetch;
+    const src = createPrometheusSignalSource({ url: 'http://u:secret@prom:9090/', orgId: 'team-a', cadvisor: true }, { resolver, fetch: fakeFetch });
+    const r = await src.range({ signals: ['node.cpu_cores', 'postgres.tps'] }, T0, T0 + 15_000, 15_000);
+    expect(seen[0]!.url).toBe('http://u:secret@prom:9090/api/v1/query_range');
+    expect(seen[0]!.headers['X-Scope-OrgID']).toBe('team-a');
+    const acme = r.series.find((s) => s.tenant === 'acme')!;
+    expect([...acme.values]).toEqual([0.5, 0.7]);
+    expect([...r.series.find((s) => s.tenant === 'bolt')!.values]).toEqual([Number.NaN, 2]);
+    expect(r.warnings.join('\n')).toMatch(/partial data: store gateway unavailable/);
+    expect(r.warnings.join('\n')).toMatch(/postgres.tps: .*bad_data parse error/);
+  });
+
+  it('throws a SourceError without the password when every query fails', async () => {
+    const down = (async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    const src = createPrometheusSignalSource({ url: 'http://u:secret@prom:9090' }, { resolver, fetch: down });
+    const err = await src.range({ signals: ['postgres.tps'] }, T0, T0, 15_000).catch((e: Error) => e);
+    expect(String((err as Error).message)).toMatch(/prometheus http:\/\/u:\*\*\*@prom:9090.*fetch failed — is the query API reachable/);
+    expect(String((err as Error).message)).not.toContain('secret');
+  });
+});

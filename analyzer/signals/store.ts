@@ -1,0 +1,289 @@
+/**
+ * The embedded signal store: bounded ring buffers in typed arrays, two tiers per series.
+ *  - fine: every sample at the collection resolution (15 s) for the recent hours detection needs;
+ *  - coarse: 5-minute means for the whole retention, which is what time-of-day baselines need.
+ * Memory is fixed per series (≈ 30 KB for 6 h fine + 8 days coarse) and the number of series is
+ * capped, so memory is bounded by construction. Out-of-order and duplicate samples within the fine
+ * horizon land in their slot (the last write wins); samples older than the horizon are dropped and
+ * counted. A snapshot file keeps the store across restarts.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { StorageError } from '../../lib/errors.js';
+import { grid, isSignalName, RESOURCE_SERIES, seriesKey, type Series, type SeriesKey, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
+
+export interface SignalStoreOptions {
+  /** resolution of the fine tier (the collection tick); default 15 s */
+  resolutionMs?: number;
+  /** how long the fine tier reaches back; default 6 h */
+  fineHorizonMs?: number;
+  /** resolution of the coarse tier; default 5 min */
+  coarseResolutionMs?: number;
+  /** how long anything is kept (analyzer.retentionHours); default 8 days */
+  retentionMs?: number;
+  /** hard cap on series; new series beyond it are dropped and counted; default 250 000 */
+  maxSeries?: number;
+}
+
+interface Ring {
+  key: SeriesKey;
+  fineSlot: Int32Array;
+  fine: Float64Array;
+  coarseSlot: Int32Array;
+  coarseSum: Float64Array;
+  coarseCount: Uint16Array;
+}
+
+export interface SignalStoreStats {
+  series: number;
+  droppedSeries: number;
+  droppedSamples: number;
+  bytes: number;
+}
+
+export interface SignalStore extends SignalSource {
+  append(key: SeriesKey, tMs: number, value: number): void;
+  /** every series key held (topology, listing) */
+  keys(): SeriesKey[];
+  stats(): SignalStoreStats;
+  /** writes the store to `file` atomically (temp file + rename) */
+  save(file: string): Promise<void>;
+  /** loads a snapshot written by save(); a missing file is an empty start, a corrupt one a StorageError */
+  load(file: string, nowMs: number): Promise<{ series: number; samples: number }>;
+  /** removes every series of a tenant (a tenant that went away) */
+  forgetTenant(tenant: string): number;
+}
+
+const SNAPSHOT_VERSION = 1;
+
+export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
+  const res = opts.resolutionMs ?? 15_000;
+  const coarseRes = opts.coarseResolutionMs ?? 300_000;
+  const retention = opts.retentionMs ?? 8 * 24 * 3_600_000;
+  const fineHorizon = Math.min(opts.fineHorizonMs ?? 6 * 3_600_000, retention);
+  const maxSeries = opts.maxSeries ?? 250_000;
+  const fineCap = Math.ceil(fineHorizon / res) + 1;
+  const coarseCap = Math.ceil(retention / coarseRes) + 1;
+  const rings = new Map<string, Ring>();
+  let latestFineSlot = -1;
+  let droppedSeries = 0;
+  let droppedSamples = 0;
+
+  const newRing = (key: SeriesKey): Ring => ({
+    key,
+    fineSlot: new Int32Array(fineCap).fill(-1),
+    fine: new Float64Array(fineCap),
+    coarseSlot: new Int32Array(coarseCap).fill(-1),
+    coarseSum: new Float64Array(coarseCap),
+    coarseCount: new Uint16Array(coarseCap),
+  });
+
+  const addCoarse = (r: Ring, tMs: number, v: number, sign: 1 | -1) => {
+    const cs = Math.floor(tMs / coarseRes);
+    const ci = cs % coarseCap;
+    if (r.coarseSlot[ci] !== cs) {
+      if (sign < 0) return;
+      r.coarseSlot[ci] = cs;
+      r.coarseSum[ci] = 0;
+      r.coarseCount[ci] = 0;
+    }
+    r.coarseSum[ci]! += sign * v;
+    r.coarseCount[ci]! += sign;
+  };
+
+  const append = (key: SeriesKey, tMs: number, value: number) => {
+    const slot = Math.floor(tMs / res);
+    if (slot < 0) return;
+    if (latestFineSlot - slot >= fineCap - 1) {
+      droppedSamples++;
+      return;
+    }
+    const k = seriesKey(key);
+    let r = rings.get(k);
+    if (!r) {
+      if (rings.size >= maxSeries) {
+        droppedSeries++;
+        return;
+      }
+      r = newRing(key);
+      rings.set(k, r);
+    }
+    if (slot > latestFineSlot) latestFineSlot = slot;
+    const i = slot % fineCap;
+    // a duplicate replaces the earlier sample, in both tiers
+    if (r.fineSlot[i] === slot && Number.isFinite(r.fine[i]!)) addCoarse(r, slot * res, r.fine[i]!, -1);
+    r.fineSlot[i] = slot;
+    r.fine[i] = value;
+    if (Number.isFinite(value)) addCoarse(r, slot * res, value, 1);
+  };
+
+  const readPoint = (r: Ring, p: number, stepMs: number): number => {
+    // fine tier while it covers the point: the mean of the samples in (p - step, p]
+    const lastSlot = Math.floor(p / res);
+    const firstSlot = Math.floor((p - stepMs) / res) + 1;
+    if (latestFineSlot - firstSlot < fineCap - 1 && stepMs <= coarseRes) {
+      let sum = 0;
+      let n = 0;
+      for (let s = Math.max(0, firstSlot); s <= lastSlot; s++) {
+        const i = s % fineCap;
+        if (r.fineSlot[i] === s) {
+          const v = r.fine[i]!;
+          if (Number.isFinite(v)) {
+            sum += v;
+            n++;
+          }
+        }
+      }
+      return n ? sum / n : Number.NaN;
+    }
+    // coarse tier: the buckets overlapping (p - step, p]
+    let sum = 0;
+    let n = 0;
+    // buckets are [c·res, (c+1)·res): those ending by p, like the fine tier's (p - step, p]
+    const c1 = Math.floor((p - 1) / coarseRes);
+    const c0 = Math.min(c1, Math.floor((p - stepMs) / coarseRes));
+    for (let c = Math.max(0, c0); c <= c1; c++) {
+      const i = c % coarseCap;
+      if (r.coarseSlot[i] === c && r.coarseCount[i]! > 0) {
+        sum += r.coarseSum[i]!;
+        n += r.coarseCount[i]!;
+      }
+    }
+    return n ? sum / n : Number.NaN;
+  };
+
+  const range = async (q: SignalQuery, fromMs: number, toMs: number, stepMs: number): Promise<SignalRange> => {
+    const { startMs, points } = grid(fromMs, toMs, stepMs);
+    const want = new Set(q.signals);
+    const tenants = q.tenants ? new Set(q.tenants) : undefined;
+    const oldest = (latestFineSlot * res) - retention;
+    const series: Series[] = [];
+    for (const r of rings.values()) {
+      if (!want.has(r.key.signal)) continue;
+      if (tenants && r.key.tenant !== RESOURCE_SERIES && !tenants.has(r.key.tenant)) continue;
+      const values = new Float64Array(points);
+      let any = false;
+      const direct = stepMs === res;
+      for (let j = 0; j < points; j++) {
+        const p = startMs + j * stepMs;
+        let v: number;
+        if (p < oldest) v = Number.NaN;
+        else if (direct && latestFineSlot - p / res < fineCap - 1) {
+          // the common live case: one sample per point, read straight from its slot
+          const slot = p / res;
+          const i = slot % fineCap;
+          v = r.fineSlot[i] === slot ? r.fine[i]! : Number.NaN;
+        } else v = readPoint(r, p, stepMs);
+        values[j] = v;
+        if (!any && Number.isFinite(v)) any = true;
+      }
+      if (any) series.push({ ...r.key, values });
+    }
+    const warnings = droppedSeries ? [`embedded store: ${droppedSeries} new series dropped at the cap of ${maxSeries} — raise the cap or reduce cardinality`] : [];
+    return { startMs, stepMs, points, series, warnings };
+  };
+
+  const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const fromB64 = <T>(s: string, C: new (b: ArrayBuffer) => T): T => {
+    const buf = Buffer.from(s, 'base64');
+    const copy = new ArrayBuffer(buf.byteLength);
+    new Uint8Array(copy).set(buf);
+    return new C(copy);
+  };
+
+  return {
+    name: 'embedded',
+    append,
+    range,
+    keys: () => [...rings.values()].map((r) => r.key),
+    stats: () => ({
+      series: rings.size,
+      droppedSeries,
+      droppedSamples,
+      bytes: rings.size * (fineCap * 12 + coarseCap * 14),
+    }),
+    forgetTenant(tenant) {
+      let n = 0;
+      for (const [k, r] of rings) if (r.key.tenant === tenant) n += rings.delete(k) ? 1 : 0;
+      return n;
+    },
+    async save(file) {
+      const doc = {
+        version: SNAPSHOT_VERSION,
+        resolutionMs: res,
+        coarseResolutionMs: coarseRes,
+        fineCap,
+        coarseCap,
+        latestFineSlot,
+        series: [...rings.values()].map((r) => ({
+          key: r.key,
+          fineSlot: b64(r.fineSlot),
+          fine: b64(r.fine),
+          coarseSlot: b64(r.coarseSlot),
+          coarseSum: b64(r.coarseSum),
+          coarseCount: b64(r.coarseCount),
+        })),
+      };
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        const tmp = `${file}.tmp-${process.pid}`;
+        await writeFile(tmp, JSON.stringify(doc));
+        await rename(tmp, file);
+      } catch (err) {
+        throw new StorageError(`embedded signal store: cannot write snapshot ${file}: ${(err as Error).message} — check that storage.dataDir is writable`, { cause: err });
+      }
+    },
+    async load(file, nowMs) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { series: 0, samples: 0 };
+        throw new StorageError(`embedded signal store: cannot read snapshot ${file}: ${(err as Error).message} — check permissions of storage.dataDir`, { cause: err });
+      }
+      let doc: {
+        version: number;
+        resolutionMs: number;
+        coarseResolutionMs: number;
+        fineCap: number;
+        coarseCap: number;
+        series: { key: SeriesKey; fineSlot: string; fine: string; coarseSlot: string; coarseSum: string; coarseCount: string }[];
+      };
+      try {
+        doc = JSON.parse(text) as typeof doc;
+      } catch (err) {
+        throw new StorageError(`embedded signal store: snapshot ${file} is not valid JSON — delete it to start empty`, { cause: err });
+      }
+      if (doc.version !== SNAPSHOT_VERSION || doc.resolutionMs !== res || doc.coarseResolutionMs !== coarseRes || doc.fineCap !== fineCap || doc.coarseCap !== coarseCap) {
+        // a different layout (resolution or retention changed): the old samples cannot be placed; start empty rather than misplace them
+        return { series: 0, samples: 0 };
+      }
+      let samples = 0;
+      const nowFine = Math.floor(nowMs / res);
+      const nowCoarse = Math.floor(nowMs / coarseRes);
+      for (const s of doc.series) {
+        if (!isSignalName(s.key.signal) || rings.size >= maxSeries) continue;
+        const r: Ring = {
+          key: { signal: s.key.signal, tenant: String(s.key.tenant), resource: String(s.key.resource), sub: String(s.key.sub ?? '') },
+          fineSlot: fromB64(s.fineSlot, Int32Array),
+          fine: fromB64(s.fine, Float64Array),
+          coarseSlot: fromB64(s.coarseSlot, Int32Array),
+          coarseSum: fromB64(s.coarseSum, Float64Array),
+          coarseCount: fromB64(s.coarseCount, Uint16Array),
+        };
+        if (r.fine.length !== fineCap || r.coarseSlot.length !== coarseCap) continue;
+        // samples older than the retention by the time we restart are expired now
+        for (let i = 0; i < fineCap; i++) {
+          if (r.fineSlot[i]! >= 0 && nowFine - r.fineSlot[i]! >= fineCap - 1) r.fineSlot[i] = -1;
+          else if (r.fineSlot[i]! >= 0) {
+            samples++;
+            if (r.fineSlot[i]! > latestFineSlot) latestFineSlot = r.fineSlot[i]!;
+          }
+        }
+        for (let i = 0; i < coarseCap; i++) if (r.coarseSlot[i]! >= 0 && nowCoarse - r.coarseSlot[i]! >= coarseCap - 1) r.coarseSlot[i] = -1;
+        rings.set(seriesKey(r.key), r);
+      }
+      return { series: rings.size, samples };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The one interface the analyzer reads: named, per-tenant signals on an aligned time grid.
+ * Whatever feeds it (the embedded store sampling the registry, a Prometheus-compatible API, a
+ * replay file, the simulator directly), the analyzer sees the same shapes. A missing sample is NaN
+ * and means "unknown" — never zero, never healthy.
+ */
+
+export type ResourceKind = 'node' | 'postgres' | 'redis' | 'ingress';
+
+export interface SignalSpec {
+  readonly resourceKind: ResourceKind;
+  /** the label that names the resource in tenantscope_* metrics */
+  readonly resourceLabel: 'node' | 'pg_cluster' | 'redis_instance' | 'ingress';
+  /** per tenant, or one series per resource (capacities, the Redis canary) */
+  readonly scope: 'tenant' | 'resource';
+  /** what the analyzer uses it for: a harm felt (victim), a use of capacity (usage), a capacity, a volume */
+  readonly role: 'victim' | 'usage' | 'capacity' | 'volume';
+  readonly unit: string;
+  /** the label a signal is split by, e.g. wait_event_type */
+  readonly sub?: string;
+}
+
+export const SIGNALS = {
+  'ingress.request_rate': { resourceKind: 'ingress', resourceLabel: 'ingress', scope: 'tenant', role: 'volume', unit: 'requests/s' },
+  'ingress.error_ratio': { resourceKind: 'ingress', resourceLabel: 'ingress', scope: 'tenant', role: 'victim', unit: 'ratio' },
+  'ingress.p95_latency_seconds': { resourceKind: 'ingress', resourceLabel: 'ingress', scope: 'tenant', role: 'victim', unit: 'seconds' },
+  'postgres.tps': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'volume', unit: 'transactions/s' },
+  'postgres.mean_query_seconds': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'victim', unit: 'seconds' },
+  'postgres.load_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions', sub: 'wait_event_type' },
+  'postgres.connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'connections' },
+  'postgres.blks_read_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'blocks/s' },
+  'postgres.lock_waiting_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions' },
+  'postgres.max_connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'resource', role: 'capacity', unit: 'connections' },
+  'redis.canary_p99_seconds': { resourceKind: 'redis', resourceLabel: 'redis_instance', scope: 'resource', role: 'victim', unit: 'seconds' },
+  'redis.command_seconds_rate': { resourceKind: 'redis', resourceLabel: 'redis_instance', scope: 'tenant', role: 'usage', unit: 'seconds/s' },
+  'redis.memory_bytes': { resourceKind: 'redis', resourceLabel: 'redis_instance', scope: 'tenant', role: 'usage', unit: 'bytes' },
+  'redis.max_memory_bytes': { resourceKind: 'redis', resourceLabel: 'redis_instance', scope: 'resource', role: 'capacity', unit: 'bytes' },
+  'node.cpu_cores': { resourceKind: 'node', resourceLabel: 'node', scope: 'tenant', role: 'usage', unit: 'cores' },
+  'node.memory_bytes': { resourceKind: 'node', resourceLabel: 'node', scope: 'tenant', role: 'usage', unit: 'bytes' },
+  'node.cpu_allocatable_cores': { resourceKind: 'node', resourceLabel: 'node', scope: 'resource', role: 'capacity', unit: 'cores' },
+  'node.memory_allocatable_bytes': { resourceKind: 'node', resourceLabel: 'node', scope: 'resource', role: 'capacity', unit: 'bytes' },
+} as const satisfies Record<string, SignalSpec>;
+
+export type SignalName = keyof typeof SIGNALS;
+export const SIGNAL_NAMES = Object.keys(SIGNALS) as SignalName[];
+
+export function isSignalName(s: string): s is SignalName {
+  return Object.hasOwn(SIGNALS, s);
+}
+
+/** the tenant field of resource-scoped series (capacities, the canary) */
+export const RESOURCE_SERIES = '';
+
+export interface SeriesKey {
+  readonly signal: SignalName;
+  /** tenant id, or RESOURCE_SERIES for resource-scoped signals */
+  readonly tenant: string;
+  /** node name, pg cluster, redis instance or ingress */
+  readonly resource: string;
+  /** value of the split label (wait_event_type), '' when none */
+  readonly sub: string;
+}
+
+export interface Series extends SeriesKey {
+  /** NaN = unknown at that point of the grid */
+  readonly values: Float64Array;
+}
+
+export interface SignalRange {
+  /** first grid point (ms), a multiple of stepMs */
+  readonly startMs: number;
+  readonly stepMs: number;
+  /** number of grid points; every series has exactly this many values */
+  readonly points: number;
+  readonly series: readonly Series[];
+  /** partial data, errors of some queries, dropped samples: reported, not thrown */
+  readonly warnings: readonly string[];
+}
+
+export interface SignalQuery {
+  readonly signals: readonly SignalName[];
+  /** restrict to these tenants (resource-scoped series are always included) */
+  readonly tenants?: readonly string[];
+}
+
+/** What the analyzer reads. */
+export interface SignalSource {
+  readonly name: string;
+  range(query: SignalQuery, fromMs: number, toMs: number, stepMs: number): Promise<SignalRange>;
+}
+
+export function seriesKey(k: { signal: string; tenant: string; resource: string; sub: string }): string {
+  return `${k.signal}\u0001${k.tenant}\u0001${k.resource}\u0001${k.sub}`;
+}
+
+/** the grid of a range: first point at or after fromMs on multiples of stepMs, last at or before toMs */
+export function grid(fromMs: number, toMs: number, stepMs: number): { startMs: number; points: number } {
+  if (!(stepMs > 0) || !Number.isFinite(fromMs) || !Number.isFinite(toMs)) {
+    throw new RangeError(`signal range: from=${fromMs} to=${toMs} step=${stepMs}ms is invalid — step must be > 0 and times finite`);
+  }
+  const startMs = Math.ceil(fromMs / stepMs) * stepMs;
+  const points = toMs < startMs ? 0 : Math.floor((toMs - startMs) / stepMs) + 1;
+  return { startMs, points };
+}
