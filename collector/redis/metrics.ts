@@ -35,7 +35,67 @@ export function createRedisMetrics(registry: Registry) {
       buckets: CANARY_BUCKETS_SECONDS,
       registers: r,
     }),
+    // ---- instance health (INFO) ----
+    info: new Gauge({ name: 'tenantscope_redis_info', help: 'always 1; labels carry the server version, mode and role', labelNames: ['redis_instance', 'version', 'mode', 'role'], registers: r }),
+    usedMemoryPeakBytes: new Gauge({ name: 'tenantscope_redis_used_memory_peak_bytes', help: 'INFO used_memory_peak', labelNames: ['redis_instance'], registers: r }),
+    fragmentationRatio: new Gauge({ name: 'tenantscope_redis_mem_fragmentation_ratio', help: 'INFO mem_fragmentation_ratio (rss / used_memory)', labelNames: ['redis_instance'], registers: r }),
+    opsPerSecond: new Gauge({ name: 'tenantscope_redis_instantaneous_ops_per_second', help: 'INFO instantaneous_ops_per_sec', labelNames: ['redis_instance'], registers: r }),
+    connectedClients: new Gauge({ name: 'tenantscope_redis_connected_clients', help: 'INFO connected_clients', labelNames: ['redis_instance'], registers: r }),
+    blockedClients: new Gauge({ name: 'tenantscope_redis_blocked_clients', help: 'INFO blocked_clients', labelNames: ['redis_instance'], registers: r }),
+    commandsProcessed: new Counter({ name: 'tenantscope_redis_commands_processed_total', help: 'INFO total_commands_processed (survives CONFIG RESETSTAT and restarts)', labelNames: ['redis_instance'], registers: r }),
+    evictedKeys: new Counter({ name: 'tenantscope_redis_evicted_keys_total', help: 'INFO evicted_keys', labelNames: ['redis_instance'], registers: r }),
+    expiredKeys: new Counter({ name: 'tenantscope_redis_expired_keys_total', help: 'INFO expired_keys', labelNames: ['redis_instance'], registers: r }),
+    keyspaceHits: new Counter({ name: 'tenantscope_redis_keyspace_hits_total', help: 'INFO keyspace_hits', labelNames: ['redis_instance'], registers: r }),
+    keyspaceMisses: new Counter({ name: 'tenantscope_redis_keyspace_misses_total', help: 'INFO keyspace_misses', labelNames: ['redis_instance'], registers: r }),
+    rejectedConnections: new Counter({ name: 'tenantscope_redis_rejected_connections_total', help: 'INFO rejected_connections (maxclients reached)', labelNames: ['redis_instance'], registers: r }),
+    commandCalls: new Counter({ name: 'tenantscope_redis_command_calls_total', help: 'calls by command, instance-wide (INFO commandstats)', labelNames: ['redis_instance', 'command'], registers: r }),
+    commandLatencySeconds: new Gauge({
+      name: 'tenantscope_redis_command_latency_seconds',
+      help: 'server-side latency percentiles by command since the last reset (INFO latencystats, Redis 7+)',
+      labelNames: ['redis_instance', 'command', 'quantile'],
+      registers: r,
+    }),
+    dbKeys: new Gauge({ name: 'tenantscope_redis_db_keys', help: 'keys per logical database (INFO keyspace)', labelNames: ['redis_instance', 'db'], registers: r }),
+    // ---- per-tenant memory ----
+    tenantMemoryRelativeError: new Gauge({
+      name: 'tenantscope_redis_tenant_memory_relative_error',
+      help: 'estimated 95% relative error of tenant_memory_bytes when the walk samples (0 = exact)',
+      labelNames: T,
+      registers: r,
+    }),
+    memoryOverheadBytes: new Gauge({
+      name: 'tenantscope_redis_memory_overhead_bytes',
+      help: 'used_memory minus the memory attributed to keys (all tenants incl. _unattributed): buffers, replication, allocator; negative when MEMORY USAGE estimates of sampled aggregates overshoot',
+      labelNames: ['redis_instance'],
+      registers: r,
+    }),
+    // ---- clients per tenant ----
+    tenantClientMemoryBytes: new Gauge({ name: 'tenantscope_redis_tenant_client_memory_bytes', help: 'CLIENT LIST tot-mem of the tenant connections', labelNames: T, registers: r }),
+    tenantClientOutputBufferBytes: new Gauge({ name: 'tenantscope_redis_tenant_client_output_buffer_bytes', help: 'CLIENT LIST omem of the tenant connections', labelNames: T, registers: r }),
+    tenantIdleClients: new Gauge({ name: 'tenantscope_redis_tenant_idle_clients', help: 'tenant connections idle longer than idleClientSeconds (hoarding)', labelNames: T, registers: r }),
+    tenantClientMaxIdleSeconds: new Gauge({ name: 'tenantscope_redis_tenant_client_max_idle_seconds', help: 'longest idle time among the tenant connections', labelNames: T, registers: r }),
+    // ---- slow commands and stalls ----
+    slowlogThresholdSeconds: new Gauge({ name: 'tenantscope_redis_slowlog_threshold_seconds', help: 'CONFIG slowlog-log-slower-than: commands slower than this enter SLOWLOG (negative = disabled)', labelNames: ['redis_instance'], registers: r }),
+    latencyEventLatestSeconds: new Gauge({ name: 'tenantscope_redis_latency_event_latest_seconds', help: 'LATENCY LATEST: latest spike of the event (latency monitor on)', labelNames: ['redis_instance', 'event'], registers: r }),
+    latencyEventMaxSeconds: new Gauge({ name: 'tenantscope_redis_latency_event_max_seconds', help: 'LATENCY LATEST: all-time max of the event', labelNames: ['redis_instance', 'event'], registers: r }),
+    // ---- self ----
+    collectSeconds: new Gauge({ name: 'tenantscope_redis_collect_duration_seconds', help: 'wall time of the last poll of the instance', labelNames: ['redis_instance'], registers: r }),
+    collectErrors: new Counter({ name: 'tenantscope_redis_collect_errors_total', help: 'failed steps by instance and step (connect, info, clients, slowlog, latency, config, walk, canary)', labelNames: ['redis_instance', 'step'], registers: r }),
+    walkKeysScanned: new Counter({ name: 'tenantscope_redis_walk_keys_scanned_total', help: 'keys returned by SCAN to the walk (after dedupe)', labelNames: ['redis_instance'], registers: r }),
+    walkLastKeys: new Gauge({ name: 'tenantscope_redis_walk_last_keys', help: 'distinct keys seen by the last completed walk', labelNames: ['redis_instance'], registers: r }),
+    walkLastSeconds: new Gauge({ name: 'tenantscope_redis_walk_last_duration_seconds', help: 'wall time of the last completed walk, pauses included', labelNames: ['redis_instance'], registers: r }),
+    walkLastCompletedSeconds: new Gauge({ name: 'tenantscope_redis_walk_last_completed_timestamp_seconds', help: 'when the last walk completed (unix time)', labelNames: ['redis_instance'], registers: r }),
+    walkProgressKeys: new Gauge({ name: 'tenantscope_redis_walk_progress_keys', help: 'keys seen so far by the walk in progress', labelNames: ['redis_instance'], registers: r }),
   };
 }
 
 export type RedisMetrics = ReturnType<typeof createRedisMetrics>;
+
+const perRegistry = new WeakMap<Registry, RedisMetrics>();
+
+/** The families of a registry, created once: several instances (collectors) share them, told apart by redis_instance. */
+export function redisMetricsFor(registry: Registry): RedisMetrics {
+  let m = perRegistry.get(registry);
+  if (!m) perRegistry.set(registry, (m = createRedisMetrics(registry)));
+  return m;
+}

@@ -6,11 +6,11 @@
  */
 import { Gauge } from 'prom-client';
 import { createLoop, type Loop } from '../../lib/loop.js';
-import { createKubernetesMetrics } from '../kubernetes/metrics.js';
-import { createPostgresMetrics } from '../postgres/metrics.js';
-import { createRedisMetrics } from '../redis/metrics.js';
+import { kubernetesMetricsFor } from '../kubernetes/metrics.js';
+import { postgresMetricsFor } from '../postgres/metrics.js';
+import { redisMetricsFor } from '../redis/metrics.js';
 import { StaleSeries } from '../series.js';
-import { createIngressMetrics } from '../traefik/metrics.js';
+import { ingressMetricsFor } from '../traefik/metrics.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
 import { createFleetModel, type Capacities, type Episode, type FleetModel, type FleetSample } from './model.js';
@@ -75,10 +75,10 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: Collecto
   const { topology, capacities } = model;
   const logger = deps.logger.child({ collector: 'simulated' });
 
-  const pg = createPostgresMetrics(deps.registry);
-  const redis = createRedisMetrics(deps.registry);
-  const ingress = createIngressMetrics(deps.registry);
-  const k8s = createKubernetesMetrics(deps.registry);
+  const pg = postgresMetricsFor(deps.registry);
+  const redis = redisMetricsFor(deps.registry);
+  const ingress = ingressMetricsFor(deps.registry);
+  const k8s = kubernetesMetricsFor(deps.registry);
   // simulation-only fact: the ground truth, so a dashboard or a demo can show what was injected
   const episodeActive = new Gauge({
     name: 'tenantscope_sim_episode_active',
