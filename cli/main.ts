@@ -13,6 +13,8 @@ import { createRuntime } from './runtime.js';
 import { checkConfigFiles } from './check-config.js';
 import { renderRules } from '../alerts/index.js';
 import { parseShard } from '../collector/shard.js';
+import { createTenantResolver } from '../tenancy/index.js';
+import { runAnalyze, renderTable } from './analyze.js';
 import { renderDashboards } from '../dashboards/index.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -106,6 +108,20 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       }
       await io.untilSignal();
       await runtime.stop();
+    });
+
+  program
+    .command('analyze')
+    .description('analyze a past window and print the findings and bands (contract JSON or a table with a chart)')
+    .option('--from <time>', 'start: RFC 3339, Unix seconds, or an age such as 2h (default: 1 h before --to)')
+    .option('--to <time>', 'end: RFC 3339, Unix seconds, or an age (default: now)')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'table']).default('table'))
+    .option('--replay <file>', 'read signals from a replay file (JSON lines) instead of the query API or the embedded snapshot')
+    .action(async (opts: { from?: string; to?: string; format: 'json' | 'table'; replay?: string }) => {
+      const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
+      const resolver = createTenantResolver(config.tenancy);
+      const { result, source } = await runAnalyze(config, opts, { resolver, clock: systemClock, logger });
+      io.stdout(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : await renderTable(result, source));
     });
 
   program

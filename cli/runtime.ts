@@ -14,9 +14,9 @@ import { createTelemetry, type Telemetry } from '../telemetry/index.js';
 import { createApp, listen, type HttpServer, type ComponentHealth } from '../server/index.js';
 import { buildCollectors } from './sources.js';
 import type { Shard } from '../collector/shard.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createStorage, type Storage } from '../store/index.js';
-import { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, type SignalSource } from '../analyzer/index.js';
+import { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, backfill, createSimulatedSignalSource, type SignalSource } from '../analyzer/index.js';
 import { createAlertmanagerNotifier } from '../alerts/index.js';
 import { createCardinalityGuard } from '../collector/cardinality.js';
 import { createAnalysisService, type AnalysisService } from './analysis.js';
@@ -56,7 +56,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   collectDefaultMetrics({ register: registry, prefix: 'tenantscope_process_' });
   const resolver = createTenantResolver(config.tenancy);
   const deps: CollectorDeps = { registry, resolver, clock, logger };
-  const { collectors, mode } = buildCollectors(config, deps, opts.shard);
+  const { collectors, mode, fleet } = buildCollectors(config, deps, opts.shard);
   let telemetry: Telemetry | undefined;
   let server: HttpServer | undefined;
   const started: Stoppable[] = [];
@@ -83,7 +83,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
       let storage: Storage | undefined;
       if (!opts.collectOnly) {
-        storage = await createStorage({ url: config.storage.url, dataDir: resolve(config.storage.dataDir) }, { clock, logger });
+        storage = await createStorage({ url: config.storage.url, dataDir: join(resolve(config.storage.dataDir), 'pglite') }, { clock, logger });
         started.push({ name: 'storage', stop: () => storage!.close() });
         logger.info('storage ready', { storage: storage.where, kind: storage.kind });
       }
@@ -109,6 +109,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           );
           await embedded.start();
           started.push({ name: 'signal store', stop: () => embedded.stop() });
+          if (fleet && embedded.store.stats().series === 0) {
+            // the showcase needs baselines before its first episode: an hour of the same simulated physics
+            const now = clock.now();
+            const n = await backfill(embedded.store, createSimulatedSignalSource(fleet.model), now - 3_600_000, now - config.collector.scrapeIntervalMs, config.collector.scrapeIntervalMs);
+            logger.info('simulated fleet: backfilled one hour of history so baselines exist from the start', { samples: n });
+          }
           signals = embedded.source;
         }
         const analyzer = createAnalyzer({ stepMs: config.collector.scrapeIntervalMs }, { signals, clock, logger, resolver });

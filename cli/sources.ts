@@ -5,8 +5,9 @@
  */
 import type { Config } from '../config/index.js';
 import type { Collector, CollectorDeps } from '../collector/types.js';
-import { createSimulatedFleet } from '../collector/simulated/index.js';
+import { createSimulatedFleet, type SimulatedFleet } from '../collector/simulated/index.js';
 import { createPostgresCollector } from '../collector/postgres/index.js';
+import { createRedisCollector } from '../collector/redis/index.js';
 import { createTraefikCollector } from '../collector/traefik/index.js';
 import { createKubernetesCollector } from '../collector/kubernetes/index.js';
 import { ownsSource, SINGLE_SHARD, type Shard } from '../collector/shard.js';
@@ -15,6 +16,8 @@ export interface BuiltCollectors {
   collectors: Collector[];
   /** "simulated fleet (N tenants, seed S)" or "2 PostgreSQL, 1 Redis, …" */
   mode: string;
+  /** the simulated fleet when it runs (its model can backfill history for the showcase) */
+  fleet?: SimulatedFleet | undefined;
 }
 
 export function hasSources(config: Config): boolean {
@@ -26,8 +29,10 @@ export function buildCollectors(config: Config, deps: CollectorDeps, shard: Shar
   const simulate = config.simulation.enabled === 'on' || (config.simulation.enabled === 'auto' && !hasSources(config));
   const collectors: Collector[] = [];
   const parts: string[] = [];
+  let fleet: SimulatedFleet | undefined;
   if (simulate) {
-    collectors.push(createSimulatedFleet({ tenants: config.simulation.tenants, seed: config.simulation.seed, tickMs: config.collector.scrapeIntervalMs }, deps));
+    fleet = createSimulatedFleet({ tenants: config.simulation.tenants, seed: config.simulation.seed, tickMs: config.collector.scrapeIntervalMs }, deps);
+    collectors.push(fleet);
     parts.push(`simulated fleet (${config.simulation.tenants} tenants, seed ${config.simulation.seed})`);
   }
   const s = config.sources;
@@ -37,8 +42,7 @@ export function buildCollectors(config: Config, deps: CollectorDeps, shard: Shar
   // one Kubernetes API per fleet: shard 0 watches it (a watch cannot be split by source)
   const k8s = s.kubernetes && shard.index === 0 ? s.kubernetes : undefined;
   for (const x of pg) collectors.push(createPostgresCollector(x, deps));
-  // Redis collector: wired in the next commit
-  void redis;
+  for (const x of redis) collectors.push(createRedisCollector(x, deps, { scrapeIntervalMs: config.collector.scrapeIntervalMs }));
   for (const x of traefik) collectors.push(createTraefikCollector(x, deps));
   if (k8s) collectors.push(createKubernetesCollector(k8s, deps));
   if (pg.length) parts.push(`${pg.length} PostgreSQL`);
@@ -47,5 +51,5 @@ export function buildCollectors(config: Config, deps: CollectorDeps, shard: Shar
   if (k8s) parts.push('Kubernetes');
   if (s.prometheus) parts.push('Prometheus query API');
   if (shard.count > 1) parts.push(`shard ${shard.index}/${shard.count}`);
-  return { collectors, mode: parts.join(', ') || 'no sources' };
+  return { collectors, mode: parts.join(', ') || 'no sources', fleet };
 }

@@ -1,6 +1,7 @@
 /**
  * The tenantscope_redis_* families, shared by the real Redis collector and the simulated fleet.
  */
+import { perRegistry } from '../families.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export const CANARY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -91,11 +92,6 @@ export function createRedisMetrics(registry: Registry) {
 
 export type RedisMetrics = ReturnType<typeof createRedisMetrics>;
 
-const perRegistry = new WeakMap<Registry, RedisMetrics>();
 
-/** The families of a registry, created once: several instances (collectors) share them, told apart by redis_instance. */
-export function redisMetricsFor(registry: Registry): RedisMetrics {
-  let m = perRegistry.get(registry);
-  if (!m) perRegistry.set(registry, (m = createRedisMetrics(registry)));
-  return m;
-}
+/** One set of families per registry: several instances (and the simulated fleet) share them. */
+export const redisMetricsFor = perRegistry(createRedisMetrics);
