@@ -78,6 +78,11 @@ describe('analyzer on the simulated fleet', () => {
     for (const v of f.victims) expect(ids.has(v.tenant)).toBe(true);
   });
 
+  it('rejects a window that ends before it starts with a request error naming both times', async () => {
+    const { analyzer } = setup([]);
+    await expect(analyzer.analyze({ fromMs: T0, toMs: T0 - 1 })).rejects.toMatchObject({ code: 'TS_REQUEST_INVALID', message: expect.stringMatching(/from=2026-03-11T10:00:00.000Z to=2026-03-11T09:59:59.999Z/) });
+  });
+
   it('keeps the episode id across re-analysis of overlapping windows', async () => {
     const ep = episode('redis-command-time');
     const { analyzer } = setup([ep]);
@@ -140,6 +145,27 @@ describe('analyzer on the simulated fleet', () => {
     const analyzer = createAnalyzer({ historyMs: 3_600_000 }, { signals: gappy, clock: new ManualClock(T0), logger: createMemoryLogger() });
     const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: T0 + 300_000 });
     expect(r.findings).toEqual([]);
+  });
+
+  it('many tenants degraded with no one surging is a platform degradation, with no suspect', async () => {
+    const { signals } = setup([]);
+    // an ingress fault: every tenant's p95 triples at T0, nobody's usage changes
+    const faulty: SignalSource = {
+      name: 'faulty-ingress',
+      async range(q, from, to, step) {
+        const r = await signals.range(q, from, to, step);
+        const series = r.series.map((s) =>
+          s.signal === 'ingress.p95_latency_seconds' ? { ...s, values: Float64Array.from(s.values, (v, i) => (r.startMs + i * step >= T0 ? 3 * v : v)) } : s,
+        );
+        return { ...r, series };
+      },
+    };
+    const analyzer = createAnalyzer({ historyMs: 3_600_000 }, { signals: faulty, clock: new ManualClock(T0), logger: createMemoryLogger() });
+    const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: T0 + 300_000 });
+    expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+    expect(r.findings.map((f) => [f.kind, f.resource.kind, f.resource.id])).toEqual([['platform-degradation', 'ingress', 'edge']]);
+    expect(r.findings[0]!.suspect).toBeNull();
+    expect(r.findings[0]!.victims).toHaveLength(TENANTS);
   });
 
   it('tick() keeps the id and start of an open episode and closes it when the antagonist stops', async () => {

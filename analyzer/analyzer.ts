@@ -5,7 +5,7 @@
  * episode ids stable while an episode stays open, so alerts can be resolved when it ends.
  */
 import type { Clock } from '../lib/clock.js';
-import { describeError } from '../lib/errors.js';
+import { describeError, RequestError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { TenantResolver } from '../tenancy/index.js';
 import { computeBands, type BandState, type BandThresholds } from './bands.js';
@@ -73,7 +73,9 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   let lastBands: BandResult[] | undefined;
 
   const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, cache?: Map<string, Baseline>, withHistory = true): Promise<AnalysisResult> => {
-    if (!(toMs >= fromMs)) throw new RangeError(`analysis window from=${new Date(fromMs).toISOString()} to=${new Date(toMs).toISOString()}: "to" must not be before "from"`);
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || !(toMs >= fromMs)) {
+      throw new RequestError(`analysis window from=${fmt(fromMs)} to=${fmt(toMs)}: "to" must be a time at or after "from" (RFC 3339)`);
+    }
     const range = await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
     const windowStart = Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs));
     const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache ? { baselineCache: cache } : {}) });
@@ -129,6 +131,10 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       return detectedAtMs;
     },
   };
+}
+
+function fmt(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
 }
 
 function pick(o: AnalyzerOptions) {

@@ -29,15 +29,9 @@ export interface BandOptions {
   nowMs: number;
 }
 
-function quantileOf(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-}
-
 /**
  * Boundaries (in requests/s) between three classes of log peak volume: natural gaps when clear, else the optimal 1-D partition
- * (least within-class squared error, exact by dynamic programming — Jenks natural breaks), each
+ * (least within-class squared error over every pair of cut points — Jenks natural breaks), each
  * boundary halfway between the classes in log space. Undefined when the fleet is too small.
  */
 export function learnThresholds(volumes: number[]): BandThresholds | undefined {
@@ -95,13 +89,21 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
     }
     perTenant.set(s.tenant, e);
   }
-  const finite = (v: Float64Array | undefined) => (v ? Array.from(v).filter(Number.isFinite) : []);
+  // finite values, sorted, as a typed array (typed sorts are numeric and far faster than Array#sort)
+  const sortedFinite = (v: Float64Array | undefined): Float64Array => {
+    if (!v) return new Float64Array(0);
+    const out = new Float64Array(v.length);
+    let n = 0;
+    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
+    return out.subarray(0, n).sort();
+  };
+  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!);
   const features = new Map<string, Record<string, number>>();
   for (const [tenant, e] of perTenant) {
-    const rps = finite(e.rps);
+    const rps = sortedFinite(e.rps);
     if (rps.length === 0) continue;
-    const median = quantileOf(rps, 0.5);
-    const peak = quantileOf(rps, 0.95);
+    const median = q(rps, 0.5);
+    const peak = q(rps, 0.95);
     let cpuShare = Number.NaN;
     if (e.cpu && e.node) {
       const tot = nodeTotals.get(e.node)!;
@@ -122,7 +124,7 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
     features.set(tenant, {
       peakRequestsPerSecond: peak,
       medianRequestsPerSecond: median,
-      peakTransactionsPerSecond: quantileOf(finite(e.tps), 0.95),
+      peakTransactionsPerSecond: q(sortedFinite(e.tps), 0.95),
       burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
       nodeCpuShare: cpuShare,
       postgresLoadShare: pgShare,

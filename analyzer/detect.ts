@@ -217,11 +217,28 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     const values = s.values as Float64Array;
     const ratio = new Float64Array(points);
     const base = new Float64Array(points);
-    for (let j = j0; j < points; j++) {
-      const d = degradedAt(s.signal, values, j);
-      if (d) {
-        ratio[j] = d.ratio;
-        base[j] = d.base;
+    if (useSlots || s.signal === 'ingress.error_ratio') {
+      for (let j = j0; j < points; j++) {
+        const d = degradedAt(s.signal, values, j);
+        if (d) {
+          ratio[j] = d.ratio;
+          base[j] = d.base;
+        }
+      }
+    } else {
+      // one baseline for the whole window: the same test as degradedAt, without a call and an object per point
+      const b = baselineOf(values, j0);
+      if (Number.isFinite(b.center)) {
+        const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+        const c = Math.max(b.center, 1e-12);
+        for (let j = j0; j < points; j++) {
+          const obs = values[j]!;
+          const r = obs / c;
+          if (r >= minRatio && (obs - b.center) / floor >= minZ) {
+            ratio[j] = r;
+            base[j] = b.center;
+          }
+        }
       }
     }
     victimSeries.push({ tenant: s.tenant, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });

@@ -32,7 +32,10 @@ export interface AnalysisService {
 }
 
 export function describeFinding(f: Finding): string {
-  const victims = f.victims.map((v) => `${v.tenant}${v.signal ? ` (${v.signal} ${fmt(v.baseline)} → ${fmt(v.observed)})` : ''}`).join(', ');
+  // the most degraded victims first; a long tail is counted, not listed (a console line stays readable)
+  const ranked = [...f.victims].sort((a, b) => ratio(b) - ratio(a));
+  const shown = ranked.slice(0, 3).map((v) => `${v.tenant}${v.signal ? ` (${v.signal} ${fmt(v.baseline)} → ${fmt(v.observed)})` : ''}`);
+  const victims = shown.join(', ') + (ranked.length > 3 ? ` and ${ranked.length - 3} more` : '');
   const where = `${f.resource.kind} ${f.resource.id}${f.resource.mechanism ? ` through ${f.resource.mechanism}` : ''}`;
   const head =
     f.kind === 'noisy-neighbor'
@@ -43,6 +46,7 @@ export function describeFinding(f: Finding): string {
   return `${head} since ${f.start} (confidence ${f.confidence.toFixed(2)}, ${f.severity})`;
 }
 
+const ratio = (v: { baseline?: number | undefined; observed?: number | undefined }) => (v.baseline && v.observed ? v.observed / v.baseline : 0);
 const fmt = (v: number | undefined) => (v === undefined ? '?' : v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
 
@@ -96,11 +100,16 @@ export function createAnalysisService(opts: { tickMs: number }, deps: AnalysisSe
     }
   };
 
+  let lastSummary = '';
   const tickOnce = async (): Promise<AnalysisResult> => {
     const result = await analyzer.tick();
     latest = result;
     publish(result);
     announce(result);
+    const openFindings = result.findings.filter((f) => !f.end);
+    const summary = `${result.bands.length} tenants banded, ${openFindings.length} open finding(s)${openFindings.length ? ` (${[...new Set(openFindings.map((f) => f.kind))].join(', ')})` : ''}`;
+    if (summary !== lastSummary) logger.info(`analysis: ${summary}`, { window: `${result.window.from}..${result.window.to}` });
+    lastSummary = summary;
     if (storage) {
       // each step on its own: a storage outage must not stop alerts, and the reverse
       await storage.upsertFindings(result.findings).catch((err: unknown) => logger.error('storing findings failed; kept in memory, retried next tick', { error: describeError(err) }));

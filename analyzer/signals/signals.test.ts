@@ -92,6 +92,24 @@ describe('registry sampler', () => {
     expect(bucketQuantile(0.95, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }])).toBeNaN();
   });
 
+  it('survives a counter reset: the increase is the new value, never negative; the first sample has no rate (unknown)', async () => {
+    const registry = new Registry();
+    const { Counter } = await import('prom-client');
+    const c = new Counter({ name: 'tenantscope_pg_blks_read_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
+    const store = createSignalStore();
+    const sampler = createRegistrySampler(registry, store);
+    const l = { tenant: 'acme', pg_cluster: 'pg-main', datname: 'acme_prod' };
+    c.inc(l, 1000);
+    await sampler.sample(T0);
+    c.inc(l, 150);
+    await sampler.sample(T0 + 15_000);
+    c.reset(); // the source restarted
+    c.inc(l, 30);
+    await sampler.sample(T0 + 30_000);
+    const r = await store.range({ signals: ['postgres.blks_read_rate'] }, T0, T0 + 30_000, 15_000);
+    expect([...r.series[0]!.values]).toEqual([Number.NaN, 10, 2]);
+  });
+
   it('turns the simulated fleet registry into per-tenant signals that match the physics', async () => {
     const clock = new ManualClock(T0);
     const registry = new Registry();

@@ -9,6 +9,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import { StorageError } from '../../lib/errors.js';
 import { grid, isSignalName, RESOURCE_SERIES, seriesKey, type Series, type SeriesKey, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
 
@@ -54,7 +56,9 @@ export interface SignalStore extends SignalSource {
   forgetTenant(tenant: string): number;
 }
 
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
   const res = opts.resolutionMs ?? 15_000;
@@ -208,26 +212,26 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
       return n;
     },
     async save(file) {
-      const doc = {
-        version: SNAPSHOT_VERSION,
-        resolutionMs: res,
-        coarseResolutionMs: coarseRes,
-        fineCap,
-        coarseCap,
-        latestFineSlot,
-        series: [...rings.values()].map((r) => ({
+      // sparse (only filled slots) and gzipped: a store an hour old is mostly empty slots
+      const series = [...rings.values()].map((r) => {
+        const fi: number[] = [];
+        for (let i = 0; i < fineCap; i++) if (r.fineSlot[i]! >= 0) fi.push(i);
+        const ci: number[] = [];
+        for (let i = 0; i < coarseCap; i++) if (r.coarseSlot[i]! >= 0) ci.push(i);
+        return {
           key: r.key,
-          fineSlot: b64(r.fineSlot),
-          fine: b64(r.fine),
-          coarseSlot: b64(r.coarseSlot),
-          coarseSum: b64(r.coarseSum),
-          coarseCount: b64(r.coarseCount),
-        })),
-      };
+          fineSlot: b64(Int32Array.from(fi, (i) => r.fineSlot[i]!)),
+          fine: b64(Float64Array.from(fi, (i) => r.fine[i]!)),
+          coarseSlot: b64(Int32Array.from(ci, (i) => r.coarseSlot[i]!)),
+          coarseSum: b64(Float64Array.from(ci, (i) => r.coarseSum[i]!)),
+          coarseCount: b64(Uint16Array.from(ci, (i) => r.coarseCount[i]!)),
+        };
+      });
+      const doc = { version: SNAPSHOT_VERSION, resolutionMs: res, coarseResolutionMs: coarseRes, fineCap, coarseCap, latestFineSlot, series };
       try {
         await mkdir(dirname(file), { recursive: true });
         const tmp = `${file}.tmp-${process.pid}`;
-        await writeFile(tmp, JSON.stringify(doc));
+        await writeFile(tmp, await gzipAsync(JSON.stringify(doc)));
         await rename(tmp, file);
       } catch (err) {
         throw new StorageError(`embedded signal store: cannot write snapshot ${file}: ${(err as Error).message} — check that storage.dataDir is writable`, { cause: err });
@@ -236,10 +240,11 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
     async load(file, nowMs) {
       let text: string;
       try {
-        text = await readFile(file, 'utf8');
+        const raw = await readFile(file);
+        text = raw[0] === 0x1f && raw[1] === 0x8b ? (await gunzipAsync(raw)).toString('utf8') : raw.toString('utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { series: 0, samples: 0 };
-        throw new StorageError(`embedded signal store: cannot read snapshot ${file}: ${(err as Error).message} — check permissions of storage.dataDir`, { cause: err });
+        throw new StorageError(`embedded signal store: cannot read snapshot ${file}: ${(err as Error).message} — check permissions of storage.dataDir, or delete the file to start empty`, { cause: err });
       }
       let doc: {
         version: number;
@@ -263,24 +268,28 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
       const nowCoarse = Math.floor(nowMs / coarseRes);
       for (const s of doc.series) {
         if (!isSignalName(s.key.signal) || rings.size >= maxSeries) continue;
-        const r: Ring = {
-          key: { signal: s.key.signal, tenant: String(s.key.tenant), resource: String(s.key.resource), sub: String(s.key.sub ?? '') },
-          fineSlot: fromB64(s.fineSlot, Int32Array),
-          fine: fromB64(s.fine, Float64Array),
-          coarseSlot: fromB64(s.coarseSlot, Int32Array),
-          coarseSum: fromB64(s.coarseSum, Float64Array),
-          coarseCount: fromB64(s.coarseCount, Uint16Array),
-        };
-        if (r.fine.length !== fineCap || r.coarseSlot.length !== coarseCap) continue;
-        // samples older than the retention by the time we restart are expired now
-        for (let i = 0; i < fineCap; i++) {
-          if (r.fineSlot[i]! >= 0 && nowFine - r.fineSlot[i]! >= fineCap - 1) r.fineSlot[i] = -1;
-          else if (r.fineSlot[i]! >= 0) {
-            samples++;
-            if (r.fineSlot[i]! > latestFineSlot) latestFineSlot = r.fineSlot[i]!;
-          }
+        const r = newRing({ signal: s.key.signal, tenant: String(s.key.tenant), resource: String(s.key.resource), sub: String(s.key.sub ?? '') });
+        const fSlots = fromB64(s.fineSlot, Int32Array);
+        const fVals = fromB64(s.fine, Float64Array);
+        // samples older than the fine horizon by the time we restart are expired now
+        for (let k = 0; k < fSlots.length && k < fVals.length; k++) {
+          const slot = fSlots[k]!;
+          if (slot < 0 || nowFine - slot >= fineCap - 1) continue;
+          r.fineSlot[slot % fineCap] = slot;
+          r.fine[slot % fineCap] = fVals[k]!;
+          samples++;
+          if (slot > latestFineSlot) latestFineSlot = slot;
         }
-        for (let i = 0; i < coarseCap; i++) if (r.coarseSlot[i]! >= 0 && nowCoarse - r.coarseSlot[i]! >= coarseCap - 1) r.coarseSlot[i] = -1;
+        const cSlots = fromB64(s.coarseSlot, Int32Array);
+        const cSums = fromB64(s.coarseSum, Float64Array);
+        const cCounts = fromB64(s.coarseCount, Uint16Array);
+        for (let k = 0; k < cSlots.length && k < cSums.length && k < cCounts.length; k++) {
+          const slot = cSlots[k]!;
+          if (slot < 0 || nowCoarse - slot >= coarseCap - 1) continue;
+          r.coarseSlot[slot % coarseCap] = slot;
+          r.coarseSum[slot % coarseCap] = cSums[k]!;
+          r.coarseCount[slot % coarseCap] = cCounts[k]!;
+        }
         rings.set(seriesKey(r.key), r);
       }
       return { series: rings.size, samples };

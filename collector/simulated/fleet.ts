@@ -5,6 +5,7 @@
  * from deps.clock, so a ManualClock runs it faster than real time.
  */
 import { Gauge } from 'prom-client';
+import { probit } from 'simple-statistics';
 import { createLoop, type Loop } from '../../lib/loop.js';
 import { kubernetesMetricsFor } from '../kubernetes/metrics.js';
 import { postgresMetricsFor } from '../postgres/metrics.js';
@@ -44,22 +45,6 @@ export interface SimulatedFleet extends Collector {
 const MAX_OBSERVATIONS = 400;
 const SIGMA = 0.5;
 
-/** inverse standard normal CDF (Acklam), for deterministic quantile-stratified observations */
-export function inverseNormal(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const pl = 0.02425;
-  if (p < pl) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  }
-  if (p > 1 - pl) return -inverseNormal(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
-}
 
 export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: CollectorDeps): SimulatedFleet {
   const tickMs = opts.tickMs ?? 15_000;
@@ -135,7 +120,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: Collecto
       const hl = stale.touch(ingress.duration, { tenant, ingress: topology.ingress });
       const n = Math.min(MAX_OBSERVATIONS, Math.round(requests));
       const median = x.p95LatencySeconds / Math.exp(1.645 * SIGMA);
-      for (let j = 0; j < n; j++) ingress.duration.observe(hl, median * Math.exp(SIGMA * inverseNormal((j + 0.5) / n)));
+      for (let j = 0; j < n; j++) ingress.duration.observe(hl, median * Math.exp(SIGMA * probit((j + 0.5) / n)));
       // postgres
       const commits = x.tps * dt;
       pg.xactCommit.inc(stale.touch(pg.xactCommit, db), commits * (1 - x.rollbackRatio));
@@ -182,7 +167,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: Collecto
     redis.commandSeconds.inc({ redis_instance: topology.redisInstance, command: 'hgetall' }, totalRedisCmd * 0.4 * dt);
     const probes = Math.min(60, Math.max(1, Math.round(dt)));
     const canaryMedian = s.redis.canaryP99Seconds / Math.exp(2.326 * SIGMA);
-    for (let j = 0; j < probes; j++) redis.canarySeconds.observe({ redis_instance: topology.redisInstance }, canaryMedian * Math.exp(SIGMA * inverseNormal((j + 0.5) / probes)));
+    for (let j = 0; j < probes; j++) redis.canarySeconds.observe({ redis_instance: topology.redisInstance }, canaryMedian * Math.exp(SIGMA * probit((j + 0.5) / probes)));
     for (const ep of model.activeEpisodes(now)) {
       for (const tenant of ep.tenants) {
         episodeActive.set(

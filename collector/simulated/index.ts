@@ -1,4 +1,4 @@
-export { createSimulatedFleet, inverseNormal } from './fleet.js';
+export { createSimulatedFleet } from './fleet.js';
 export type { SimulatedFleet, SimulatedFleetOptions } from './fleet.js';
 export { createFleetModel, slow, diurnal, KNEE, ANTAGONIST_SCENARIOS, BENIGN_SCENARIOS, SCENARIO_RESOURCE } from './model.js';
 export type {

@@ -34,6 +34,8 @@ export interface Episode {
   readonly endMs: number;
   /** antagonists: target utilisation of the contended resource (≈0.9–1.2); benign: a multiplier */
   readonly intensity: number;
+  /** how long an antagonist takes to reach full intensity; default a sharp 20 s */
+  readonly rampMs?: number;
 }
 
 export const SCENARIO_RESOURCE: Record<Scenario, { kind: ResourceKind; mechanism: Mechanism | undefined }> = {
@@ -295,7 +297,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
     // split the extra load between antagonists 60/40 when there are two
     const part = (k: number) => (idx.length === 1 ? 1 : k === 0 ? 0.6 : 0.4 / (idx.length - 1));
     // a short ramp so the onset is realistic but sharp (20 s)
-    const ramp = Math.min(1, (tMs - ep.startMs) / 20_000 + 0.25);
+    const ramp = ep.rampMs ? Math.min(1, (tMs - ep.startMs) / ep.rampMs) : Math.min(1, (tMs - ep.startMs) / 20_000 + 0.25);
     const push = (current: number, cap: number, minExtra: number) => Math.max(minExtra, ep.intensity * cap - current) * ramp;
     idx.forEach((i, k) => {
       const d = ds[i]!;

@@ -21,6 +21,9 @@ export interface PlanOptions {
   durationMs: number;
   /** number of antagonists (1 or 2); ignored for benign controls */
   antagonists?: number;
+  /** target utilisation range of antagonists; default [0.92, 1.22] */
+  intensity?: readonly [number, number];
+  rampMs?: number;
   id: string;
 }
 
@@ -49,7 +52,8 @@ export function planEpisode(topology: SimTopology, rnd: () => number, o: PlanOpt
       tenants: chosen.map((t) => t.id),
       startMs: o.startMs,
       endMs: o.startMs + o.durationMs,
-      intensity: 0.92 + rnd() * 0.3,
+      intensity: o.intensity ? o.intensity[0] + rnd() * (o.intensity[1] - o.intensity[0]) : 0.92 + rnd() * 0.3,
+      ...(o.rampMs ? { rampMs: o.rampMs } : {}),
     };
   }
   // benign controls are about one tenant; bursts and throttling on small tenants keep them within headroom

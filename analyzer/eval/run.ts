@@ -1,0 +1,87 @@
+/**
+ * `npm run eval` (tsx analyzer/eval/run.ts [--seed N] [--tenants N] [--quick]): runs the labelled
+ * simulated suite, prints progress on stderr and the results table on stdout, and writes
+ * analyzer/eval/RESULTS.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { evaluate, type EvalResult } from './evaluate.js';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : dflt;
+}
+
+export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }): string {
+  const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+  const rows: [string, (s: EvalResult['scores'][number]) => string][] = [
+    ['antagonist episodes that harmed someone (scored)', (s) => String(s.antagonistCases)],
+    ['antagonist episodes below the knee, harmed no one (alerted anyway)', (s) => `${s.harmlessCases} (${s.harmlessAlerted})`],
+    ['named a suspect on the right resource', (s) => f(s.detected)],
+    ['AC@1 (true antagonist ranked first)', (s) => f(s.ac1)],
+    ['AC@1 PostgreSQL', (s) => f(s.ac1Postgres)],
+    ['both antagonists named (two-antagonist cases)', (s) => f(s.bothNamed)],
+    ['victim-set F1', (s) => f(s.victimF1)],
+    ['mechanism accuracy (of named)', (s) => f(s.mechanismAccuracy)],
+    ['time to detect p50 from episode start (s, 15 s resolution)', (s) => f(s.ttdP50Seconds, 0)],
+    ['time to detect p95 from episode start (s)', (s) => f(s.ttdP95Seconds, 0)],
+    ['time to detect p50 from harm onset (s)', (s) => f(s.ttdFromHarmP50Seconds, 0)],
+    ['time to detect p95 from harm onset (s)', (s) => f(s.ttdFromHarmP95Seconds, 0)],
+    ['benign controls', (s) => String(s.benignCases)],
+    ['benign controls alerted (share)', (s) => f(s.benignAlertedShare)],
+    ['false alerts per tenant-day (benign windows)', (s) => f(s.falseAlertsPerTenantDay)],
+    ['self-inflicted cases blamed on a neighbour (share)', (s) => f(s.selfInflictedBlamedShare)],
+  ];
+  const head = `| figure | ${r.scores.map((s) => s.method).join(' | ')} |\n| --- | ${r.scores.map(() => '---').join(' | ')} |`;
+  const body = rows.map(([name, g]) => `| ${name} | ${r.scores.map(g).join(' | ')} |`).join('\n');
+  const per = Object.entries(r.perScenario)
+    .map(([k, v]) => `| ${k} | ${v.cases} | ${f(v.ac1)} | ${f(v.detected)} |`)
+    .join('\n');
+  return [
+    `## Analyzer evaluation (simulated suite, seed ${o.seed}, ${o.tenants} tenants)`,
+    '',
+    `${r.cases} labelled cases, each an independent simulated fleet with one injected episode (30 % with a concurrent decoy: a big co-tenant's own traffic spike; 30 % ramping over 1–3 min; antagonists pushing their resource to 0.8–1.2 of capacity), ~1 % of samples missing and a 1-min scrape gap in a third of the cases, 1 h of history, 15 s resolution; ` +
+      `tenantscope's detector and both baselines read the same signals. Ran in ${(r.elapsedMs / 1000).toFixed(1)} s. ` +
+      `Caveat: the fleet physics and the analyzer were written by the same hand; these figures show the method works on ` +
+      `causal contention, not that it generalises to real fleets (the real-server set is still to do).`,
+    '',
+    head,
+    body,
+    '',
+    `Workload bands, macro-F1 against the simulated truth: ${f(r.bandMacroF1)}`,
+    '',
+    `A quiet weekday (no injected episode; dispatch wave, EDI batches, noise and gaps), analyzed hour by hour: tenantscope raised ${r.quietDay.alerts} noisy-neighbor/platform alerts ` +
+      `(${f(r.quietDay.alertsPerTenantDay)} per tenant-day) and ${r.quietDay.tenantDegradations} tenant-degradation findings.`,
+    '',
+    '| scenario | cases | tenantscope AC@1 (antagonists) | anything alerted |',
+    '| --- | --- | --- | --- |',
+    per,
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const seed = arg('seed', 1);
+  const tenants = arg('tenants', 40);
+  const quick = process.argv.includes('--quick');
+  const started = Date.now();
+  const r = await evaluate({
+    seed,
+    tenants,
+    ...(quick ? { antagonists: 27, doubles: 3, benign: 12 } : {}),
+    progress: (done, total, note) => {
+      if (done % 10 === 0 || done === total) process.stderr.write(`eval ${done}/${total} (${((Date.now() - started) / 1000).toFixed(0)} s) ${note}\n`);
+    },
+  });
+  const md = toMarkdown(r, { seed, tenants });
+  process.stdout.write(md + '\n');
+  if (!quick) await writeFile(join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md'), md + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`eval failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
