@@ -3,6 +3,9 @@
  * named peer in the same run and returns a markdown section; bench/run.ts writes bench/RESULTS.md.
  */
 import { cpus, totalmem, release } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface BenchSection {
   /** section title, e.g. "PostgreSQL collection vs prometheus-postgres-exporter" */
@@ -51,3 +54,63 @@ export async function processCpuSeconds(pid: number): Promise<number> {
   const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   return ticks / 100; // USER_HZ is 100 on Linux x86_64
 }
+
+export const RESULTS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
+
+/**
+ * Writes sections into bench/RESULTS.md: a run of some benches (or the evaluation) replaces its own
+ * sections and keeps the others, each with its own date and machine line. Quick runs only print.
+ */
+export function writeResults(sections: readonly BenchSection[], opts: { quick: boolean; at: Date; path?: string }): void {
+  const path = opts.path ?? RESULTS_PATH;
+  const fresh = sections.map((x) => ({ ...x, stamp: stamp(opts.at, opts.quick) }));
+  if (opts.quick) {
+    process.stdout.write(render(fresh) + '\n');
+    return;
+  }
+  const previous = existsSync(path) ? parseSections(readFileSync(path, 'utf8')) : [];
+  const merged = [...previous.filter((p) => !fresh.some((f) => f.title === p.title)), ...fresh].sort((a, b) => order(a.title) - order(b.title));
+  writeFileSync(path, render(merged) + '\n');
+  process.stderr.write(`wrote ${path} (${fresh.length} section(s) refreshed)\n`);
+}
+
+const TITLE_ORDER = ['PostgreSQL', 'Redis', 'Exposition', 'Analyzer'];
+const order = (title: string) => {
+  const i = TITLE_ORDER.findIndex((t) => title.toLowerCase().includes(t.toLowerCase()));
+  return i < 0 ? TITLE_ORDER.length : i;
+};
+
+function stamp(at: Date, quick: boolean): string {
+  return `Measured ${at.toISOString()}${quick ? ' (quick mode: reduced sizes)' : ''} on ${machine()}.`;
+}
+
+interface Stamped extends BenchSection {
+  stamp: string;
+}
+
+function render(sections: Stamped[]): string {
+  return [
+    '# Benchmark results',
+    '',
+    'Produced by `npm run bench` (or `npm run bench -- <name>` for one section); every figure below comes from such a run, and each',
+    'section measures tenantscope and its named peer in the same run on the same server. Each section carries its own date and machine.',
+    '',
+    ...sections.flatMap((x) => [`## ${x.title}`, '', `_${x.stamp}_`, '', x.markdown.trim(), '']),
+  ].join('\n');
+}
+
+function parseSections(text: string): Stamped[] {
+  const out: Stamped[] = [];
+  const parts = text.split(/^## /m).slice(1);
+  for (const part of parts) {
+    const nl = part.indexOf('\n');
+    const title = part.slice(0, nl).trim();
+    let body = part.slice(nl + 1).trim();
+    const m = /^_(Measured [^\n]*)_\n/.exec(body);
+    const stamp = m ? m[1]! : 'Measured at an unknown date.';
+    if (m) body = body.slice(m[0].length).trim();
+    out.push({ title, markdown: body, stamp });
+  }
+  return out;
+}
+

@@ -1,11 +1,10 @@
 /**
  * `npm run eval` (tsx analyzer/eval/run.ts [--seed N] [--tenants N] [--quick]): runs the labelled
  * simulated suite, prints progress on stderr and the results table on stdout, and writes
- * analyzer/eval/RESULTS.md.
+ * its section of bench/RESULTS.md.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeResults } from '../../bench/harness.js';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { evaluate, type EvalResult } from './evaluate.js';
 
 function arg(name: string, dflt: number): number {
@@ -76,7 +75,9 @@ async function main() {
   });
   const md = toMarkdown(r, { seed, tenants });
   process.stdout.write(md + '\n');
-  if (!quick) await writeFile(join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md'), md + '\n');
+  // the first line of the markdown is its own "## title"; the shared writer adds the heading and date
+  const [head, ...body] = md.split('\n');
+  if (!quick) writeResults([{ title: head!.replace(/^##\s*/, ''), markdown: body.join('\n') }], { quick: false, at: new Date(started) });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
