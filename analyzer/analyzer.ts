@@ -58,8 +58,10 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   const bandState = new Map<string, BandState>();
   let topology: Topology | undefined;
   let detectedAtMs = new Map<string, number>();
-  // open episodes of the live loop: a finding keeps its first id while it is open
-  const openIds = new Map<string, { id: string; start: string }>();
+  // episodes of the live loop: a finding keeps its first id and start while it is open, and after it
+  // ended for as long as its tail is still inside the tick window (else each tick would clip its start
+  // to the window edge and mint a new id: duplicate rows in storage, resolutions for alerts never sent)
+  const knownIds = new Map<string, { id: string; start: string; endMs: number | undefined }>();
 
   const tierOf = (tenant: string): Tier | undefined => {
     const t = deps.resolver?.tenant(tenant) as { tier?: Tier } | undefined;
@@ -72,7 +74,8 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   const baselineRefreshMs = opts.baselineRefreshMs ?? 300_000;
   let lastBands: BandResult[] | undefined;
 
-  const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, cache?: Map<string, Baseline>, withHistory = true): Promise<AnalysisResult> => {
+  /** live = the tick: updates band hysteresis; a past window (the API, the CLI) gets its own, so it cannot disturb the live bands */
+  const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, cache?: Map<string, Baseline>, withHistory = true, live = false): Promise<AnalysisResult> => {
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || !(toMs >= fromMs)) {
       throw new RequestError(`analysis window from=${fmt(fromMs)} to=${fmt(toMs)}: "to" must be a time at or after "from" (RFC 3339)`);
     }
@@ -82,8 +85,13 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     topology = d.topology;
     detectedAtMs = d.detectedAtMs;
     // bands move slowly: the live loop recomputes them with the baselines (on the ticks that read history)
-    const bands = withHistory || !lastBands ? computeBands(range, bandState, { nowMs: toMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) }) : lastBands;
-    lastBands = bands;
+    const bandOpts = { nowMs: toMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) };
+    let bands: BandResult[];
+    if (!live) bands = computeBands(range, new Map(), bandOpts);
+    else {
+      bands = withHistory || !lastBands ? computeBands(range, bandState, bandOpts) : lastBands;
+      lastBands = bands;
+    }
     return {
       generatedAt: new Date(deps.clock.now()).toISOString(),
       window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
@@ -102,25 +110,19 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
         baselineCache.clear();
         baselinesAtMs = now;
       }
-      const result = await analyze({ fromMs: now - tickWindowMs, toMs: now }, baselineCache, !fresh);
-      const stillOpen = new Set<string>();
-      const keyOf = (f: Finding) => `${f.kind}|${f.resource.kind}|${f.resource.id}|${f.suspect?.tenant ?? f.victims[0]?.tenant ?? ''}`;
+      const result = await analyze({ fromMs: now - tickWindowMs, toMs: now }, baselineCache, !fresh, true);
       for (const f of result.findings) {
-        const k = keyOf(f);
-        if (f.end === null) {
-          const prev = openIds.get(k);
-          if (prev) {
-            f.id = prev.id;
-            f.start = prev.start;
-          } else openIds.set(k, { id: f.id, start: f.start });
-          stillOpen.add(k);
-        } else if (openIds.has(k)) {
-          const prev = openIds.get(k)!;
+        const k = episodeKey(f);
+        const endMs = f.end ? Date.parse(f.end) : undefined;
+        const prev = knownIds.get(k);
+        // an ended episode and a new one of the same key are different episodes
+        if (prev && (prev.endMs === undefined || Date.parse(f.start) <= prev.endMs)) {
           f.id = prev.id;
           f.start = prev.start;
         }
+        knownIds.set(k, { id: f.id, start: f.start, endMs });
       }
-      for (const k of [...openIds.keys()]) if (!stillOpen.has(k)) openIds.delete(k);
+      for (const [k, v] of knownIds) if (v.endMs !== undefined && v.endMs < now - tickWindowMs) knownIds.delete(k);
       if (result.warnings?.length) deps.logger.warn('analysis: signal source reported problems', { source: deps.signals.name, warnings: result.warnings.slice(0, 5).map(describeError) });
       return result;
     },
@@ -131,6 +133,12 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       return detectedAtMs;
     },
   };
+}
+
+/** the same key detect.ts merges episodes by: kind, resource and who (suspect, the degraded tenant, or none) */
+function episodeKey(f: Finding): string {
+  const who = f.kind === 'noisy-neighbor' ? (f.suspect?.tenant ?? '') : f.kind === 'tenant-degradation' ? (f.victims[0]?.tenant ?? '') : '';
+  return `${f.kind}|${f.resource.kind}|${f.resource.id}|${who}`;
 }
 
 function fmt(ms: number): string {

@@ -10,7 +10,7 @@ import type { Storage } from '../store/index.js';
 import type { AlertmanagerNotifier } from '../alerts/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { describeError } from '../lib/errors.js';
+import { describeError, TenantscopeError } from '../lib/errors.js';
 import { createLoop, type Loop } from '../lib/loop.js';
 import { StaleSeries } from '../collector/series.js';
 
@@ -28,6 +28,8 @@ export interface AnalysisService {
   /** the last result of the live loop (undefined before the first tick) */
   readonly latest: AnalysisResult | undefined;
   tickOnce(): Promise<AnalysisResult>;
+  /** the live result; before the first tick has finished, waits for it (never runs a second one beside it) */
+  current(): Promise<AnalysisResult>;
   analyze(window: { from: Date; to: Date }): Promise<AnalysisResult>;
 }
 
@@ -85,6 +87,8 @@ export function createAnalysisService(opts: { tickMs: number }, deps: AnalysisSe
   };
 
   const announce = (result: AnalysisResult) => {
+    const present = new Set(result.findings.map((f) => f.id));
+    for (const id of announced) if (!present.has(id)) announced.delete(id); // vanished without an end: forget it
     for (const f of result.findings) {
       if (announced.has(f.id)) {
         if (f.end) {
@@ -121,7 +125,9 @@ export function createAnalysisService(opts: { tickMs: number }, deps: AnalysisSe
     return result;
   };
 
-  const loop = createLoop({ name: 'analysis', intervalMs: opts.tickMs, logger, tick: async () => void (await tickOnce()) });
+  // immediate: the API has a result as soon as the first tick ends instead of after one interval
+  const loop = createLoop({ name: 'analysis', intervalMs: opts.tickMs, logger, immediate: true, tick: async () => void (await tickOnce()) });
+  let firstTick: Promise<void> | undefined;
 
   return {
     loop,
@@ -129,11 +135,21 @@ export function createAnalysisService(opts: { tickMs: number }, deps: AnalysisSe
       return latest;
     },
     tickOnce,
+    async current() {
+      if (latest) return latest;
+      firstTick ??= loop.runOnce().finally(() => (firstTick = undefined));
+      await firstTick;
+      if (!latest) throw new TenantscopeError('TS_SOURCE_FAILED', 'the first analysis tick failed — see the log for its error; the next tick retries', { httpStatus: 503 });
+      return latest;
+    },
     analyze: async ({ from, to }) => {
       const result = await analyzer.analyze({ fromMs: from.getTime(), toMs: to.getTime() });
       if (!storage) return result;
       // episodes the live loop stored stay part of the answer even when the signals aged out of retention
-      const stored = await storage.listFindings({ from: from.toISOString(), to: to.toISOString() }).catch(() => []);
+      const stored = await storage.listFindings({ from: from.toISOString(), to: to.toISOString() }).catch((err: unknown) => {
+        logger.warn('stored findings not merged into the answer: storage unreadable', { storage: storage.where, error: describeError(err), remedy: 'check storage.url / the data dir' });
+        return [];
+      });
       const ids = new Set(result.findings.map((f) => f.id));
       return { ...result, findings: [...result.findings, ...stored.filter((f) => !ids.has(f.id)).map((f) => f as unknown as Finding)] };
     },

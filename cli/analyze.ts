@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { TenantResolver } from '../tenancy/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
-import { RequestError } from '../lib/errors.js';
+import { RequestError, redactUrl } from '../lib/errors.js';
 import {
   createAnalyzer,
   createPrometheusSignalSource,
@@ -35,7 +35,7 @@ export async function openSignals(config: Config, opts: AnalyzeOptions, deps: { 
   if (prom) {
     return {
       source: createPrometheusSignalSource({ url: prom.url, orgId: prom.orgId, headers: prom.headers, timeoutMs: prom.timeoutMs }, { resolver: deps.resolver }),
-      what: `query API ${prom.url}`,
+      what: `query API ${redactUrl(prom.url)}`,
     };
   }
   const file = join(resolve(config.storage.dataDir), SNAPSHOT_FILE);
@@ -49,10 +49,10 @@ export async function openSignals(config: Config, opts: AnalyzeOptions, deps: { 
   return { source: store, what: `embedded snapshot ${file}` };
 }
 
-function parseTime(name: string, raw: string | undefined, fallback: number): number {
+function parseTime(name: string, raw: string | undefined, fallback: number, nowMs: number): number {
   if (raw === undefined) return fallback;
   const rel = /^-?(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw);
-  if (rel) return Date.now() - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  if (rel) return nowMs - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
   const t = /^\d+$/.test(raw) ? Number(raw) * 1000 : Date.parse(raw);
   if (Number.isNaN(t)) throw new RequestError(`--${name} ${JSON.stringify(raw)} is not a time — use RFC 3339 (2026-11-22T17:00:00Z), Unix seconds, or an age like 2h`);
   return t;
@@ -60,8 +60,9 @@ function parseTime(name: string, raw: string | undefined, fallback: number): num
 
 export async function runAnalyze(config: Config, opts: AnalyzeOptions, deps: { resolver: TenantResolver; clock: Clock; logger: Logger }): Promise<{ result: AnalysisResult; source: SignalSource }> {
   const { source, what } = await openSignals(config, opts, deps);
-  const toMs = parseTime('to', opts.to, deps.clock.now());
-  const fromMs = parseTime('from', opts.from, toMs - 3_600_000);
+  const now = deps.clock.now();
+  const toMs = parseTime('to', opts.to, now, now);
+  const fromMs = parseTime('from', opts.from, toMs - 3_600_000, now);
   if (fromMs >= toMs) throw new RequestError(`--from (${new Date(fromMs).toISOString()}) must be before --to (${new Date(toMs).toISOString()})`);
   deps.logger.info('analyzing', { source: what, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() });
   const analyzer = createAnalyzer({ stepMs: config.collector.scrapeIntervalMs }, { signals: source, clock: deps.clock, logger: deps.logger, resolver: deps.resolver });

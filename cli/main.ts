@@ -99,13 +99,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .action(async (opts: { listen?: string; once?: boolean; shard?: string }) => {
       const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
       const shard = opts.shard ? parseShard(opts.shard) : undefined;
-      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.once ? '127.0.0.1:0' : opts.listen, collectOnly: true, env: io.env, shard });
+      const runtime = createRuntime({ config, clock: systemClock, logger, listen: opts.listen, collectOnly: true, env: io.env, shard });
+      if (opts.once) return io.stdout(await runtime.collectOnce());
       await runtime.start();
-      if (opts.once) {
-        io.stdout(await runtime.registry.metrics());
-        await runtime.stop();
-        return;
-      }
       await io.untilSignal();
       await runtime.stop();
     });

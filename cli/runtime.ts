@@ -42,6 +42,8 @@ export interface Runtime {
   /** the analysis subsystem once started (undefined with collectOnly) */
   readonly analysis: AnalysisService | undefined;
   start(): Promise<void>;
+  /** `collect --once`: polls every source once and returns the exposition */
+  collectOnce(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let telemetry: Telemetry | undefined;
   let server: HttpServer | undefined;
   const started: Stoppable[] = [];
-  const health = new Map<string, ComponentHealth>();
   let analysis: AnalysisService | undefined;
   const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: config.collector.maxSeriesPerTenant }, logger);
   const guardLoop = createLoop({ name: 'cardinality guard', intervalMs: config.collector.scrapeIntervalMs, logger, tick: async () => void (await guard.enforce()) });
@@ -79,6 +80,39 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return analysis;
     },
     async start() {
+      try {
+        await startAll();
+      } catch (err) {
+        // whatever started before the failure (connections, watches, PGlite) is stopped, in reverse
+        await this.stop();
+        throw err;
+      }
+    },
+    async collectOnce() {
+      // --once: one poll of every source, no loops and no server; a failing source is reported, the rest printed
+      const results = await Promise.allSettled(collectors.map((c) => c.collect()));
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') logger.error('collection failed', { collector: collectors[i]!.name, error: describeError(r.reason) });
+      });
+      await guard.enforce();
+      const text = await registry.metrics();
+      await Promise.allSettled(collectors.map((c) => c.stop()));
+      return text;
+    },
+    async stop() {
+      while (started.length) {
+        const s = started.pop()!;
+        try {
+          await s.stop();
+        } catch (err) {
+          logger.warn('stop failed', { component: s.name, error: describeError(err) });
+        }
+      }
+    },
+  };
+
+  async function startAll(): Promise<void> {
+    {
       telemetry = createTelemetry({ env: opts.env });
       started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
       let storage: Storage | undefined;
@@ -92,7 +126,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         await c.start().catch((err: unknown) => {
           logger.error('collector failed to start; it will retry', { collector: c.name, error: describeError(err) });
         });
-        health.set(c.name, { name: c.name, ok: true });
         started.push(c);
       }
       guardLoop.start();
@@ -130,26 +163,16 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         mode,
         now: () => clock.now(),
         extraMetrics: () => telemetry!.renderMetrics(),
-        components: () => [...health.values()],
+        components: () => collectors.map((c): ComponentHealth => ({ name: c.name, ...(c.health?.() ?? { ok: true, detail: 'no health report' }) })),
         ...(service
-          ? { analysis: async (w: { from: Date; to: Date } | undefined) => (w ? service.analyze(w) : (service.latest ?? (await service.tickOnce()))) }
+          ? { analysis: async (w: { from: Date; to: Date } | undefined) => (w ? service.analyze(w) : await service.current()) }
           : {}),
       });
       server = await listen(app, opts.listen ?? config.server.listen);
       started.push({ name: 'server', stop: () => server!.close() });
       logger.info('serving', { url: server.url, metrics: `${server.url}/metrics`, mode });
-    },
-    async stop() {
-      while (started.length) {
-        const s = started.pop()!;
-        try {
-          await s.stop();
-        } catch (err) {
-          logger.warn('stop failed', { component: s.name, error: describeError(err) });
-        }
-      }
-    },
-  };
+    }
+  }
 }
 
 export type { Collector, Loop };

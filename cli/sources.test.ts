@@ -35,7 +35,13 @@ describe('buildCollectors', () => {
         traefik: [{ name: 'edge-1', metricsUrl: 'http://127.0.0.1:1/metrics' }, { name: 'edge-2', metricsUrl: 'http://127.0.0.1:2/metrics' }],
       },
     });
-    expect(() => buildCollectors(config, deps(config))).not.toThrow();
+    const d = deps(config);
+    const built = buildCollectors(config, d);
+    expect(built.collectors.map((c) => c.name)).toEqual(['simulated', 'postgres:pg-a', 'postgres:pg-b', 'traefik/edge-1', 'traefik/edge-2']);
+    // one family object per name, which every source writes into
+    const names = d.registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name);
+    expect(names.filter((n) => n === 'tenantscope_pg_up')).toHaveLength(1);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('--shard i/n gives every source to exactly one replica', () => {

@@ -24,6 +24,20 @@ describe('cardinality guard', () => {
     expect(logger.lines.join('\n')).toMatch(/tenant=noisy series=8 limit=5 dropped=3/);
   });
 
+  it('a dropped series written again stays dropped and is counted once (no flapping, no fake counter resets)', async () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'q', help: 'q', labelNames: ['tenant', 'query'], registers: [registry] });
+    const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 2 }, createMemoryLogger());
+    const poll = () => ['a', 'b', 'c', 'd'].forEach((q, i) => g.set({ tenant: 't', query: q }, i));
+    poll();
+    expect([...(await guard.enforce())]).toEqual([['t', 2]]);
+    poll(); // the collector writes all four again
+    expect((await guard.enforce()).size).toBe(0);
+    const text = await registry.metrics();
+    expect(text.match(/^q\{tenant="t"/gm)).toHaveLength(2);
+    expect(text).toContain('tenantscope_series_overflow_total{tenant="t"} 2');
+  });
+
   it('removes its own series of a tenant that went away', async () => {
     const registry = new Registry();
     const g = new Gauge({ name: 'q', help: 'q', labelNames: ['tenant'], registers: [registry] });

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, type Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from '../lib/log.js';
+import { labelKey } from './series.js';
 
 export interface CardinalityGuard {
   /** counts and enforces; returns the tenants that overflowed in this pass */
@@ -24,6 +25,19 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
     registers: [registry],
   });
   const seenTenants = new Set<string>();
+  const dropped = new Map<string, Set<string>>();
+  const seriesKey = (family: string, labels: Partial<Record<string, string | number>>) => {
+    const l = { ...labels };
+    delete l.le;
+    delete l.quantile;
+    return `${family}\u0000${labelKey(l as Record<string, string>)}`;
+  };
+  const removeSeries = (s: { family: string; labels: Partial<Record<string, string | number>> }) => {
+    const labels = { ...s.labels };
+    delete labels.le;
+    delete labels.quantile;
+    registry.getSingleMetric(s.family)?.remove(labels as Record<string, string>);
+  };
 
   return {
     async enforce() {
@@ -45,14 +59,23 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
       const over = new Map<string, number>();
       for (const [tenant, list] of perTenant) {
         seenTenants.add(tenant);
-        if (list.length > opts.maxSeriesPerTenant) {
-          const excess = list.slice(opts.maxSeriesPerTenant);
+        // collectors write a dropped series again on their next poll: it stays dropped (sticky) and is
+        // counted once, so the exposition does not flap and counters do not fake resets
+        const sticky = dropped.get(tenant) ?? new Set<string>();
+        const keep: typeof list = [];
+        const present = new Set<string>();
+        for (const s of list) {
+          const key = seriesKey(s.family, s.labels);
+          present.add(key);
+          if (sticky.has(key)) removeSeries(s);
+          else keep.push(s);
+        }
+        for (const k of sticky) if (!present.has(k)) sticky.delete(k); // no longer written: forget it
+        if (keep.length > opts.maxSeriesPerTenant) {
+          const excess = keep.slice(opts.maxSeriesPerTenant);
           for (const s of excess) {
-            const metric = registry.getSingleMetric(s.family);
-            const labels = { ...s.labels };
-            delete labels.le;
-            delete labels.quantile;
-            metric?.remove(labels as Record<string, string>);
+            removeSeries(s);
+            sticky.add(seriesKey(s.family, s.labels));
           }
           overflow.inc({ tenant }, excess.length);
           over.set(tenant, excess.length);
@@ -64,12 +87,16 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
             remedy: 'raise collector.maxSeriesPerTenant or turn off per-query series (topStatementsPerTenant)',
           });
         }
-        series.set({ tenant }, Math.min(list.length, opts.maxSeriesPerTenant));
+        if (sticky.size) dropped.set(tenant, sticky);
+        else dropped.delete(tenant);
+        series.set({ tenant }, Math.min(keep.length, opts.maxSeriesPerTenant));
       }
       // a tenant that went away has its own guard series removed too
       for (const t of [...seenTenants]) {
         if (!perTenant.has(t)) {
           series.remove({ tenant: t });
+          overflow.remove({ tenant: t });
+          dropped.delete(t);
           seenTenants.delete(t);
         }
       }

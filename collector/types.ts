@@ -21,4 +21,11 @@ export interface Collector {
   start(): Promise<void>;
   collect(): Promise<void>;
   stop(): Promise<void>;
+  /** live state for /readyz: not ok while the source cannot be read, with the reason (absent = no report) */
+  health?(): CollectorHealth;
+}
+
+export interface CollectorHealth {
+  ok: boolean;
+  detail?: string | undefined;
 }

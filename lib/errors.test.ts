@@ -6,6 +6,7 @@ describe('errors', () => {
     expect(redactUrl('postgres://monitor:s3cret@db:5432/postgres')).toBe('postgres://monitor:***@db:5432/postgres');
     expect(redactUrl('redis://:pw@cache:6379')).toBe('redis://:***@cache:6379');
     expect(redactUrl('http://127.0.0.1:9093')).toBe('http://127.0.0.1:9093');
+    expect(redactUrl('postgres://monitor@db/postgres?password=s3cret&sslmode=require')).toBe('postgres://monitor@db/postgres?password=***&sslmode=require');
     expect(redactUrl('not a url://u:p@h')).not.toContain(':p@');
   });
 

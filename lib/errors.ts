@@ -96,9 +96,12 @@ export function describeError(err: unknown): string {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (!u.password) return url;
-    u.password = '***';
-    return u.toString();
+    // libpq also takes the password as a query parameter: postgres://u@h/db?password=…
+    const inQuery = u.searchParams.has('password');
+    if (!u.password && !inQuery) return url;
+    if (u.password) u.password = '***';
+    if (inQuery) u.searchParams.set('password', '***');
+    return u.toString().replace('password=%2A%2A%2A', 'password=***');
   } catch {
     return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   }

@@ -98,7 +98,8 @@ export function createLoop(opts: LoopOptions): Loop {
       if (inFlight) await inFlight;
     },
     async runOnce() {
-      if (inFlight) await inFlight;
+      // `while`: two callers waiting on one tick run theirs one after the other, never together
+      while (inFlight) await inFlight;
       inFlight = runTick().finally(() => {
         inFlight = undefined;
       });

@@ -39,6 +39,7 @@ describe('tenancy resolver', () => {
     ['first rule wins over a later conflicting one', 'globex_prod', 'globex'],
     ['later rule used when earlier ones do not match', 'umbrella_staging', 'umbrella'],
     ['no rule matches', 'postgres_9', UNATTRIBUTED_TENANT],
+    ['a name that is also an Object.prototype key', 'constructor', UNATTRIBUTED_TENANT],
     ['template databases stay unattributed', '_template', UNATTRIBUTED_TENANT],
   ])('postgres database: %s', (_, db, want) => {
     expect(r.postgresDatabase(db)).toBe(want);

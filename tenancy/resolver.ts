@@ -64,6 +64,11 @@ class BoundedMemo {
   }
 }
 
+/** a map lookup that never reads the prototype (a database named "constructor" is just a name) */
+function own(map: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 function compile(src: string | undefined): Compiled | undefined {
   return src === undefined ? undefined : { regex: new RegExp(src) };
 }
@@ -166,14 +171,14 @@ export function createTenantResolver(tenancy: Config['tenancy']): TenantResolver
   return {
     namespace: (ns) => resolveNamespace(ns) ?? UNATTRIBUTED_TENANT,
     postgresDatabase: (datname) =>
-      memo.db.get(datname, () => firstMatch(pgRules, (r) => r.databases[datname] ?? capture(r.database, datname))) ?? UNATTRIBUTED_TENANT,
+      memo.db.get(datname, () => firstMatch(pgRules, (r) => own(r.databases, datname) ?? capture(r.database, datname))) ?? UNATTRIBUTED_TENANT,
     postgresSchema: (schema) => memo.schema.get(schema, () => firstMatch(pgRules, (r) => capture(r.schema, schema))),
     postgresRole: (role) => memo.role.get(role, () => firstMatch(pgRules, (r) => capture(r.role, role))),
     redisKey: (key) => memo.key.get(key, () => firstMatch(redisRules, (r) => capture(r.keyPrefix, key))) ?? UNATTRIBUTED_TENANT,
-    redisDb: (db) => firstMatch(redisRules, (r) => r.db[String(db)]),
+    redisDb: (db) => firstMatch(redisRules, (r) => own(r.db, String(db))),
     redisClient: (c) =>
       firstMatch(redisRules, (r) => capture(r.clientName, c.name || undefined) ?? capture(r.user, c.user || undefined)) ??
-      (c.db !== undefined ? firstMatch(redisRules, (r) => r.db[String(c.db)]) : undefined) ??
+      (c.db !== undefined ? firstMatch(redisRules, (r) => own(r.db, String(c.db))) : undefined) ??
       UNATTRIBUTED_TENANT,
     traefik: (id) => {
       const key = `${id.router ?? ''}\u0000${id.service ?? ''}\u0000${id.host ?? ''}`;

@@ -301,6 +301,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
 
   return {
     name: 'kubernetes',
+    health: () => {
+      const bad = [...reflectors.entries()].filter(([, r]) => !r.healthy);
+      return bad.length ? { ok: false, detail: bad.map(([res, r]) => `${res}: ${r.lastError?.message ?? 'not synced'}`).join('; ') } : { ok: true };
+    },
     async start() {
       setup();
       for (const r of reflectors.values()) r.start();

@@ -567,6 +567,7 @@ export function createPostgresCollector(source: PostgresSourceConfig, deps: Coll
     get lastError() {
       return lastError;
     },
+    health: () => (lastError ? { ok: false, detail: lastError.message } : { ok: true }),
     async start() {
       if (loops.length) return;
       loops = [

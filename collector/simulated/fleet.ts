@@ -184,6 +184,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: Collecto
   let announced = false;
   return {
     name: 'simulated',
+    health: () => ({ ok: true, detail: 'simulated: not real data' }),
     topology,
     capacities,
     model,

@@ -168,6 +168,7 @@ export function createTraefikCollector(source: TraefikSourceConfig, deps: Collec
 
   return {
     name: `traefik/${ingress}`,
+    health: () => (scrapeDown !== undefined ? { ok: false, detail: `metrics unreachable since ${scrapeDown}` } : { ok: true }),
     async start() {
       for (const l of loops) l.start();
     },
