@@ -109,6 +109,11 @@ describe('config: good files and defaults', () => {
     expect(file).toBe(join(fixtures, 'minimal.good.yaml'));
   });
 
+  it('a rejected URL is shown without its password', () => {
+    expect(() => parseConfig({ sources: { postgres: [{ name: 'pg', url: 'mysql://admin:hunter2@db/x' }] } })).toThrow(/got the string "mysql:\/\/admin:\*\*\*@db\/x"/);
+    expect(() => parseConfig({ sources: { postgres: [{ name: 'pg', url: 'mysql://admin:hunter2@db/x' }] } })).not.toThrow(/hunter2/);
+  });
+
   it('a document that is not a mapping is rejected with what it was', () => {
     expect(() => parseConfig(['a'])).toThrow(/expected a mapping of keys .*got a list/);
   });

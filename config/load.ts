@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../lib/errors.js';
+import { ConfigError, redactUrl, type ConfigIssue } from '../lib/errors.js';
 import { configSchema, type Config } from './schema.js';
 
 export interface LoadedConfig {
@@ -153,7 +153,11 @@ function suggest(key: string): string {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v)}`;
+  if (typeof v === 'string') {
+    // a URL may carry a password: messages show it redacted
+    const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? redactUrl(v) : v;
+    return `the string ${JSON.stringify(shown.length > 60 ? shown.slice(0, 57) + '...' : shown)}`;
+  }
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${String(v)}`;
 }

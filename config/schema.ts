@@ -130,7 +130,17 @@ const pgSource = z
 const redisSource = z
   .strictObject({
     name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, "_", "-", "."').describe('instance name, used as the redis_instance label'),
-    url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').describe('connection URL; TENANTSCOPE_REDIS_URL_<NAME> overrides it'),
+    url: z
+      .string()
+      .regex(/^(rediss?|redis\+sentinel):\/\//, 'a redis://, rediss:// or redis+sentinel:// URL')
+      // the shape of a Sentinel URL, as a refinement: a failed regex echoes the value, and this one may hold a
+      // password; collector/redis/sentinel.ts parses it and names what exactly is wrong (redacted) at start
+      .refine((v) => !v.startsWith('redis+sentinel://') || /^redis\+sentinel:\/\/([^@]*@)?[^/@?#]+\/[^/?#@\s]+(\/\d*)?\/?(\?[^#]*)?$/.test(v), {
+        message: 'a Sentinel URL reads redis+sentinel://[user:password@]host1:26379[,host2:26379…]/<masterName>[/<db>][?sentinelPassword=…]',
+      })
+      .describe(
+        'connection URL: redis://[user:password@]host:port[/db], rediss:// for TLS, or behind Sentinel redis+sentinel://[user:password@]host1:26379[,host2:26379…]/<masterName>[/<db>][?sentinelPassword=…] (the userinfo authenticates to the master, sentinelUsername/sentinelPassword to the sentinels); TENANTSCOPE_REDIS_URL_<NAME> overrides it',
+      ),
     options: z
       .strictObject({
         walkIntervalMs: z.number().int().positive().default(300_000).describe('how often the key-prefix walk restarts'),

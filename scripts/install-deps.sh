@@ -8,6 +8,7 @@ have /usr/lib/postgresql/15/bin/postgres || need+=(postgresql-15 postgresql-cont
 have pgbench || need+=(postgresql-contrib)
 have redis-server || need+=(redis-server)
 have redis-benchmark || need+=(redis-tools)
+have redis-sentinel || need+=(redis-sentinel)
 have prometheus || need+=(prometheus)
 have promtool || need+=(prometheus)
 have prometheus-alertmanager || need+=(prometheus-alertmanager)
@@ -26,6 +27,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the packaged services on their default ports; the tests start their own on free ports,
 # so the system ones are stopped to keep ports and CPU free (harmless where there is no init system).
-for svc in redis-server prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter postgresql; do
+for svc in redis-server redis-sentinel prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter postgresql; do
   (command -v service >/dev/null && service "$svc" stop >/dev/null 2>&1) || true
 done

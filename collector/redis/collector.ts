@@ -1,5 +1,7 @@
 /**
- * The Redis collector: one lifecycle object per configured instance (standalone).
+ * The Redis collector: one lifecycle object per configured instance, standalone or behind Sentinel
+ * (a redis+sentinel:// URL, sentinel.ts: the connections ask the sentinels for the master's address on
+ * every (re)connect, so after a failover the next tick lands on the new master).
  *
  * Three connections, each with one job, so that none queues behind another on the same socket:
  * - `poll`: INFO ALL, CONFIG GET, CLIENT LIST, SLOWLOG GET, LATENCY LATEST once per scrape;
@@ -32,6 +34,7 @@ import {
   type KeyspaceDb,
 } from './info.js';
 import { estimateTenant, walkKeyspace, type WalkCommands, type WalkResult } from './walk.js';
+import { describeSentinel, formatAddress, isSentinelUrl, parseSentinelUrl } from './sentinel.js';
 
 /** Our own connections carry this client-name prefix and are left out of tenant clients and slow commands. */
 export const SELF_CLIENT_PREFIX = 'tenantscope-';
@@ -69,15 +72,20 @@ const ACL_OF: Record<string, string> = {
 export function createRedisCollector(source: RedisSourceConfig, deps: CollectorDeps, options: RedisCollectorOptions = {}): RedisCollector {
   const o = source.options;
   const instance = source.name;
-  const where = `redis source "${instance}" (${redactUrl(source.url)})`;
+  // a malformed Sentinel URL is a ConfigError here, at construction: the composition root exits with it
+  const sentinel = isSentinelUrl(source.url) ? parseSentinelUrl(source.url, `sources.redis["${instance}"].url`) : undefined;
+  const where = `redis source "${instance}" (${sentinel ? describeSentinel(sentinel) : redactUrl(source.url)})`;
+  const envName = `TENANTSCOPE_REDIS_URL_${instance.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   const m = redisMetricsFor(deps.registry);
   const log = deps.logger.child({ redis_instance: instance });
   const I = { redis_instance: instance };
 
   // ioredis rejects a failed connect() with a bare "Connection is closed."; the reason (ECONNREFUSED…) came as an 'error' event
   const lastSocketError = new WeakMap<Redis, unknown>();
+  // ioredis ends a failed Sentinel lookup with "All sentinels are unreachable"; what each sentinel said came as 'sentinelError' events
+  const sentinelErrors = new WeakMap<Redis, string[]>();
   const connect = (role: string) => {
-    const c = new Redis(source.url, {
+    const common = {
       lazyConnect: true,
       // nothing queues while disconnected and nothing retries behind our back: a tick fails fast
       // and the next tick reconnects, so a dead instance never piles up commands in memory
@@ -91,7 +99,27 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
       connectionName: `${SELF_CLIENT_PREFIX}${role}`,
       // CLIENT SETINFO exists from Redis 7.2 only; older servers would log an error per connect
       disableClientInfo: true,
-    });
+    } as const;
+    const c = sentinel
+      ? new Redis({
+          ...common,
+          sentinels: sentinel.sentinels,
+          name: sentinel.masterName,
+          db: sentinel.db,
+          username: sentinel.username,
+          password: sentinel.password,
+          sentinelUsername: sentinel.sentinelUsername,
+          sentinelPassword: sentinel.sentinelPassword,
+          // the default retries the sentinel list forever inside connect(): a tick would hang instead of failing
+          sentinelRetryStrategy: () => null,
+          sentinelCommandTimeout: o.commandTimeoutMs,
+        })
+      : new Redis(source.url, common);
+    if (sentinel)
+      c.on('sentinelError', (err: unknown) => {
+        sentinelErrors.get(c)?.push(describeError(err));
+        log.debug('redis sentinel error', { role, error: describeError(err) });
+      });
     // ioredis emits 'error' on every failed connect; the step that needed the connection reports it
     c.on('error', (err: unknown) => {
       lastSocketError.set(c, err);
@@ -105,6 +133,7 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
     if (c.status === 'ready') return;
     if (c.status === 'wait' || c.status === 'end' || c.status === 'close') {
       lastSocketError.delete(c);
+      sentinelErrors.set(c, []);
       try {
         await c.connect();
       } catch (err) {
@@ -117,21 +146,51 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
     throw new Error(`connection is ${c.status}`);
   };
   /** a bare "Connection is closed" / "Stream isn't writeable" gets the reason the socket gave (ECONNREFUSED, WRONGPASS…) */
+  const explained = new WeakSet<Error>();
   const explain = (c: Redis, err: unknown): unknown => {
+    // ensure() explains, then step() again: an explanation quoting "Connection is closed" must not be wrapped twice
+    if (err instanceof Error && explained.has(err)) return err;
+    if (sentinel && /All sentinels are unreachable/i.test(describeError(err))) {
+      const e = explainSentinel(c, err, sentinel);
+      explained.add(e);
+      return e;
+    }
     const reason = lastSocketError.get(c);
     if (!(reason instanceof Error) || !/Connection is closed|Stream isn't writeable/i.test(describeError(err))) return err;
     return new Error(`${describeError(reason)} (${describeError(err)})`, { cause: reason });
+  };
+
+  /** what each sentinel said, instead of ioredis's "All sentinels are unreachable" (also said when they are reachable but know no such master) */
+  const explainSentinel = (c: Redis, err: unknown, t: NonNullable<typeof sentinel>): Error => {
+    const said = sentinelErrors.get(c) ?? [];
+    const sentinels = t.sentinels.map(formatAddress).join(',');
+    // a sentinel that does not monitor the name answers get-master-addr-by-name with nil (ioredis: "…successfully, but got an
+    // invalid reply: null") or, on the SENTINEL SENTINELS ioredis sends next, "ERR No such master with that name"
+    const noSuchMaster = /invalid reply: null|No such master/i;
+    const unknown = said.filter((s) => noSuchMaster.test(s));
+    // no { cause }: describeError would append ioredis's "All sentinels are unreachable", false when they all answered
+    if (said.length > 0 && unknown.length === said.length) return new Error(`no sentinel of ${sentinels} monitors a master named "${t.masterName}"`);
+    const reasons = said.map((s) => {
+      const at = /sentinel (\S+)/.exec(s)?.[1] ?? '?';
+      return noSuchMaster.test(s) ? `sentinel ${at} monitors no master named "${t.masterName}"` : s;
+    });
+    return new Error(`no sentinel of ${sentinels} gave the address of master "${t.masterName}"${reasons.length ? `: ${reasons.join('; ')}` : ` (${describeError(err)})`}`);
   };
 
   // ---- error reporting ----
   const failing = new Map<RedisStep, SourceError>();
   const remedyFor = (command: string, msg: string): string => {
     // auth and ACL first: their messages may contain words ("disabled", "connection") the later checks look for
-    if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(msg)) return 'check the user and password in the URL (or its TENANTSCOPE_REDIS_URL_* override)';
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(msg))
+      return sentinel && /sentinel/i.test(msg)
+        ? `a sentinel refused the credentials: set its password as ?sentinelPassword=… (and ?sentinelUsername=…) in the URL (or ${envName}); the userinfo of the URL is for the master`
+        : 'check the user and password in the URL (or its TENANTSCOPE_REDIS_URL_* override)';
+    if (sentinel && /monitors (a|no) master named/.test(msg))
+      return `check the master name in sources.redis[].url (or ${envName}): SENTINEL MASTERS on a sentinel lists the names it monitors; retried every poll`;
     if (/NOPERM/i.test(msg))
       return `the ACL user may not run ${command}: grant it with ACL SETUSER <user> ${ACL_OF[command] ?? '+' + command.toLowerCase()} — the other steps keep running`;
     if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EPIPE|Connection is closed|Stream isn't writeable|connection is|connect/i.test(msg))
-      return `is the server running and reachable? check sources.redis[].url (or TENANTSCOPE_REDIS_URL_${instance.toUpperCase().replace(/[^A-Z0-9]/g, '_')}); retried every poll`;
+      return `${sentinel ? 'are the sentinels and the master they name running and reachable' : 'is the server running and reachable'}? check sources.redis[].url (or ${envName}); retried every poll`;
     if (/unknown command|unknown subcommand|disabled/i.test(msg)) return `${command} is disabled or renamed on this server (managed Redis?) — this step is skipped, the others keep running`;
     if (/timed out/i.test(msg)) return `the instance did not answer within ${o.commandTimeoutMs} ms: stalled or overloaded? raise options.commandTimeoutMs if it is merely slow`;
     if (/LOADING/.test(msg)) return 'the instance is loading its dataset; retried next poll';
@@ -139,7 +198,7 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
   };
   const fail = (step: RedisStep, command: string, err: unknown): SourceError => {
     const msg = describeError(err);
-    const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|Stream isn't writeable/i.test(msg);
+    const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection is closed|Stream isn't writeable|All sentinels are unreachable/i.test(msg);
     const e = new SourceError(where, step, `${command}: ${msg} — ${remedyFor(command, msg)}`, { cause: err, code: unreachable ? 'TS_SOURCE_UNREACHABLE' : 'TS_SOURCE_FAILED' });
     const before = failing.get(step);
     failing.set(step, e);
@@ -508,6 +567,12 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
 
   return {
     name: `redis/${instance}`,
+    health: () => {
+      const errs = failing;
+      // a missing permission on one step degrades, a lost connection is not ready
+      const down = errs.get('connect') ?? errs.get('info');
+      return down ? { ok: false, detail: down.message } : { ok: true, ...(errs.size ? { detail: [...errs.values()].map((e) => e.message).join('; ') } : {}) };
+    },
     async start() {
       stopping = false;
       for (const l of loops) l.start();

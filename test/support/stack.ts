@@ -1,6 +1,6 @@
 /**
  * Real servers on loopback for integration tests, benchmarks and `scripts/stack.ts`:
- * PostgreSQL 15 (pg_stat_statements preloaded), Redis 7, Prometheus and Alertmanager, each on a
+ * PostgreSQL 15 (pg_stat_statements preloaded), Redis 7 (+ Sentinel), Prometheus and Alertmanager, each on a
  * free port in its own temp dir. A missing binary is an error naming the install command — an
  * integration test never skips silently.
  */
@@ -10,7 +10,7 @@ import { createServer, createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
-export const INSTALL_HINT = 'run `bash scripts/install-deps.sh` (as root: apt-get install postgresql-15 postgresql-contrib redis-server redis-tools prometheus prometheus-alertmanager)';
+export const INSTALL_HINT = 'run `bash scripts/install-deps.sh` (as root: apt-get install postgresql-15 postgresql-contrib redis-server redis-tools redis-sentinel prometheus prometheus-alertmanager)';
 const PG_BIN = process.env.TENANTSCOPE_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export function findBinary(name: string, candidates: string[] = []): string {
@@ -198,6 +198,60 @@ export async function startRedis(opts: { args?: string[] } = {}): Promise<RedisH
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(opts.args ?? [])];
   const h = await supervise({ name: 'redis', cmd: bin, args, ready: () => tcpOpen(port), stopSignal: 'SIGTERM' }, dir, port);
   return Object.assign(h, { url: (db = 0) => `redis://127.0.0.1:${port}/${db}` });
+}
+
+/** one RESP command on a fresh connection; resolves with the raw reply text */
+function respCommand(port: number, args: string[], timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    const timer = setTimeout(() => (c.destroy(), reject(new Error(`no reply on port ${port} within ${timeoutMs} ms`))), timeoutMs);
+    c.once('connect', () => c.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    c.on('data', (d: Buffer) => {
+      reply += d.toString();
+      // enough for the replies we ask for: a nil, an error, or a two-element array of bulk strings
+      if (/^(\*-1|\$-1|-.*|\*2\r\n\$\d+\r\n[^\r]*\r\n\$\d+\r\n[^\r]*)\r\n/.test(reply)) {
+        clearTimeout(timer);
+        c.destroy();
+        resolve(reply);
+      }
+    });
+    c.once('error', (err) => (clearTimeout(timer), reject(err)));
+  });
+}
+
+export interface SentinelHandle extends ServerHandle {
+  readonly masterName: string;
+  /** redis+sentinel://127.0.0.1:<port>/<masterName>/<db> — the collector's Sentinel form */
+  url(db?: number): string;
+}
+
+/**
+ * A real redis-sentinel monitoring the master on 127.0.0.1:<masterPort> (quorum 1), ready once it
+ * answers SENTINEL get-master-addr-by-name. Sentinel rewrites its config file, so it lives in the temp dir.
+ */
+export async function startSentinel(masterPort: number, opts: { masterName?: string; masterPassword?: string } = {}): Promise<SentinelHandle> {
+  const bin = findBinary('redis-sentinel');
+  const masterName = opts.masterName ?? 'mymaster';
+  const dir = mkdtempSync(join(tmpdir(), 'tenantscope-sentinel-'));
+  const port = await freePort();
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      'daemonize no',
+      `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 5000`,
+      ...(opts.masterPassword === undefined ? [] : [`sentinel auth-pass ${masterName} ${opts.masterPassword}`]),
+      '',
+    ].join('\n'),
+  );
+  const ready = async () => (await respCommand(port, ['SENTINEL', 'get-master-addr-by-name', masterName])).startsWith(`*2\r\n`);
+  const h = await supervise({ name: 'redis-sentinel', cmd: bin, args: [conf], ready, stopSignal: 'SIGTERM' }, dir, port);
+  return Object.assign(h, { masterName, url: (db = 0) => `redis+sentinel://127.0.0.1:${port}/${masterName}/${db}` });
 }
 
 export interface HttpServerHandle extends ServerHandle {
