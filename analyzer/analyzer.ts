@@ -28,6 +28,13 @@ export interface AnalyzerOptions {
   minShareRise?: number;
   /** how long the live loop reuses baselines before recomputing them from history; default 5 min */
   baselineRefreshMs?: number;
+  /**
+   * points of data a baseline needs before the window may be judged; default 20 (5 min at 15 s).
+   * With less history before the window (a fresh start: the store only holds the last minutes), the
+   * window starts this many points after the first sample instead, so baselines form from short
+   * history rather than waiting for historyMs + tickWindowMs of data.
+   */
+  minHistoryPoints?: number;
 }
 
 export interface AnalyzerDeps {
@@ -55,6 +62,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   const stepMs = opts.stepMs ?? 15_000;
   const historyMs = opts.historyMs ?? 2 * 3_600_000;
   const tickWindowMs = opts.tickWindowMs ?? 15 * 60_000;
+  const minHistoryPoints = Math.max(8, opts.minHistoryPoints ?? 20);
   const bandState = new Map<string, BandState>();
   let topology: Topology | undefined;
   let detectedAtMs = new Map<string, number>();
@@ -80,8 +88,14 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       throw new RequestError(`analysis window from=${fmt(fromMs)} to=${fmt(toMs)}: "to" must be a time at or after "from" (RFC 3339)`);
     }
     const range = await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
-    const windowStart = Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs));
-    const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache ? { baselineCache: cache } : {}) });
+    let windowStart = Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs));
+    // short history: points before a baseline can exist are unknown anyway, so the window starts once
+    // minHistoryPoints of data precede it; until then nothing is judged and no baseline is cached
+    // (a baseline of a few warm-up samples would otherwise be reused for baselineRefreshMs)
+    const first = firstSample(range);
+    const warming = first !== undefined && first + minHistoryPoints > range.points;
+    if (first !== undefined && windowStart < first + minHistoryPoints) windowStart = Math.min(range.points, first + minHistoryPoints);
+    const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache && !warming ? { baselineCache: cache } : {}) });
     topology = d.topology;
     detectedAtMs = d.detectedAtMs;
     // bands move slowly: the live loop recomputes them with the baselines (on the ticks that read history)
@@ -139,6 +153,21 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
 function episodeKey(f: Finding): string {
   const who = f.kind === 'noisy-neighbor' ? (f.suspect?.tenant ?? '') : f.kind === 'tenant-degradation' ? (f.victims[0]?.tenant ?? '') : '';
   return `${f.kind}|${f.resource.kind}|${f.resource.id}|${who}`;
+}
+
+/** index of the earliest finite sample of any series in the range; undefined when it holds none */
+function firstSample(range: { series: readonly { values: ArrayLike<number> }[]; points: number }): number | undefined {
+  let first = range.points;
+  for (const s of range.series) {
+    for (let j = 0; j < first; j++) {
+      if (Number.isFinite(s.values[j]!)) {
+        first = j;
+        break;
+      }
+    }
+    if (first === 0) break;
+  }
+  return first < range.points ? first : undefined;
 }
 
 function fmt(ms: number): string {

@@ -13,6 +13,13 @@ export interface Baseline {
   spread: number;
   /** samples behind it */
   n: number;
+  /**
+   * arithmetic mean, for usage that is mostly idle: a counter sampled as 0 or 1 active session has a
+   * median of 0 however busy it is on average
+   */
+  mean?: number;
+  /** standard deviation around the mean: the spread of such usage (its MAD is 0 too) */
+  sd?: number;
 }
 
 export const UNKNOWN_BASELINE: Baseline = { center: Number.NaN, spread: Number.NaN, n: 0 };
@@ -21,9 +28,15 @@ export const UNKNOWN_BASELINE: Baseline = { center: Number.NaN, spread: Number.N
 export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8, scratch?: Float64Array): Baseline {
   const buf = scratch && scratch.length >= to - from ? scratch : new Float64Array(Math.max(0, to - from));
   let n = 0;
+  let sum = 0;
+  let sumSq = 0;
   for (let i = from; i < to; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v)) buf[n++] = v;
+    if (Number.isFinite(v)) {
+      buf[n++] = v;
+      sum += v;
+      sumSq += v * v;
+    }
   }
   if (n < minSamples) return { ...UNKNOWN_BASELINE, n };
   const a = buf.subarray(0, n).sort();
@@ -31,7 +44,8 @@ export function robust(values: ArrayLike<number>, from = 0, to = values.length, 
   for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]! - med);
   a.sort();
   const mad = n % 2 ? a[n >> 1]! : (a[(n >> 1) - 1]! + a[n >> 1]!) / 2;
-  return { center: med, spread: 1.4826 * mad, n };
+  const mean = sum / n;
+  return { center: med, spread: 1.4826 * mad, n, mean, sd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)) };
 }
 
 const DAY = 86_400_000;

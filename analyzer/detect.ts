@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { RESOURCE_SERIES, type Series, type SignalName, type SignalRange } from './signals/index.js';
 import { robust, slotBaselines, type Baseline } from './baseline.js';
 import type { Finding, FindingKind, ResourceKind, Severity, Victim } from './types.js';
+import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 export interface DetectOptions {
   /** index of the first point of the window inside the range (points before it are history) */
@@ -213,7 +214,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const victimSeries: VictimSeries[] = [];
   const j0 = Math.max(0, W - persistence + 1);
   for (const s of range.series) {
-    if (s.tenant === RESOURCE_SERIES || !VICTIM_SIGNALS.includes(s.signal)) continue;
+    // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
+    // resource, but no tenant: its latency is nobody's harm
+    if (s.tenant === RESOURCE_SERIES || s.tenant === UNATTRIBUTED_TENANT || !VICTIM_SIGNALS.includes(s.signal)) continue;
     const values = s.values as Float64Array;
     const ratio = new Float64Array(points);
     const base = new Float64Array(points);
@@ -338,14 +341,33 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         const rows: { tenant: string; u: number; ub: number; rise: number; ratio: number; z: number }[] = [];
         let total = 0;
         let base = 0;
+        const baselines: Baseline[] = [];
         for (const [t, v] of usageOf(c.kind, c.id, mech, members)) {
           const u = usageAt(v, j);
           const b = baselineOf(v, j);
           if (!Number.isFinite(u) || !Number.isFinite(b.center)) continue;
           total += u;
           base += b.center;
+          baselines.push(b);
           const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
           rows.push({ tenant: t, u, ub: b.center, rise: 0, ratio: u / Math.max(b.center, 1e-12), z: (u - b.center) / floor });
+        }
+        if (!(base > 0) && rows.length > 0) {
+          // every member mostly idle (sampled active sessions are 0 most of the time, so every median
+          // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
+          // rise against the spread of such sampling across the members — one session caught active by
+          // one sample of a tenant never seen active before is sampling noise, not a surge
+          base = 0;
+          const pooledSd = Math.sqrt(baselines.reduce((a, b) => a + (b.sd ?? 0) ** 2, 0) / baselines.length);
+          rows.forEach((r, i) => {
+            const b = baselines[i]!;
+            const m = b.mean ?? 0;
+            const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(m), 1e-9);
+            r.ub = m;
+            r.ratio = r.u / Math.max(m, 1e-12);
+            r.z = (r.u - m) / floor;
+            base += m;
+          });
         }
         if (rows.length === 0 || !(total > 0) || !(base > 0)) continue;
         for (const r of rows) r.rise = r.u / total - r.ub / base;

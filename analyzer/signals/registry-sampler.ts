@@ -40,6 +40,9 @@ export function bucketQuantile(q: number, buckets: readonly { le: number; count:
   return prevLe;
 }
 
+/** the wait-event types the detector reads (mechanisms cpu, io, wal; lock waits inside a tenant's own database) */
+const PG_LOAD_TYPES = ['CPU', 'IO', 'LWLock', 'Lock'];
+
 export interface RegistrySampler {
   /** reads the registry once and appends the samples at tMs; returns how many samples were written */
   sample(tMs: number): Promise<number>;
@@ -153,9 +156,17 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
         // no calls in the interval: the mean is unknown, not zero
         if (inc !== undefined && c !== undefined && c > 0) add('postgres.mean_query_seconds', s(v.labels.tenant), s(v.labels.pg_cluster), '', inc / c);
       });
-      each('tenantscope_pg_wait_load_seconds_total', (v) =>
-        add('postgres.load_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), s(v.labels.wait_event_type), rate('tenantscope_pg_wait_load_seconds_total', v)),
-      );
+      const loadSeen = new Set<string>();
+      each('tenantscope_pg_wait_load_seconds_total', (v) => {
+        loadSeen.add(`${s(v.labels.tenant)}\u0001${s(v.labels.pg_cluster)}\u0001${s(v.labels.wait_event_type)}`);
+        add('postgres.load_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), s(v.labels.wait_event_type), rate('tenantscope_pg_wait_load_seconds_total', v));
+      });
+      // the activity sampler creates a tenant's counter of a wait type the first time it sees such a session:
+      // until then that load was 0, not unknown — without this, a mostly idle tenant has no baseline for the
+      // types the detector weighs, and cannot be named when it suddenly surges
+      for (const e of tps.values()) {
+        for (const sub of PG_LOAD_TYPES) if (!loadSeen.has(`${e.id[0]}\u0001${e.id[1]}\u0001${sub}`)) add('postgres.load_sessions', e.id[0], e.id[1], sub, 0);
+      }
       const conns = new Map<string, { id: [string, string]; v: number }>();
       each('tenantscope_pg_connections', (v) => {
         const id = db(v.labels);

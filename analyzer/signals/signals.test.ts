@@ -110,6 +110,28 @@ describe('registry sampler', () => {
     expect([...r.series[0]!.values]).toEqual([Number.NaN, 10, 2]);
   });
 
+  it('a PostgreSQL tenant without a wait-load counter of a type had 0 load of it, not unknown', async () => {
+    const registry = new Registry();
+    const { Counter } = await import('prom-client');
+    const commits = new Counter({ name: 'tenantscope_pg_xact_commit_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
+    const load = new Counter({ name: 'tenantscope_pg_wait_load_seconds_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname', 'wait_event_type'], registers: [registry] });
+    const store = createSignalStore();
+    const sampler = createRegistrySampler(registry, store);
+    for (const t of ['acme', 'globex']) commits.inc({ tenant: t, pg_cluster: 'pg-main', datname: `${t}_prod` }, 10);
+    load.inc({ tenant: 'acme', pg_cluster: 'pg-main', datname: 'acme_prod', wait_event_type: 'CPU' }, 3);
+    await sampler.sample(T0);
+    for (const t of ['acme', 'globex']) commits.inc({ tenant: t, pg_cluster: 'pg-main', datname: `${t}_prod` }, 30);
+    load.inc({ tenant: 'acme', pg_cluster: 'pg-main', datname: 'acme_prod', wait_event_type: 'CPU' }, 30);
+    await sampler.sample(T0 + 15_000);
+    const r = await store.range({ signals: ['postgres.load_sessions'] }, T0 + 15_000, T0 + 15_000, 15_000);
+    const get = (tenant: string, sub: string) => r.series.find((x) => x.tenant === tenant && x.sub === sub)?.values[0];
+    expect(get('acme', 'CPU')).toBe(2);
+    for (const sub of ['IO', 'LWLock', 'Lock']) expect(get('acme', sub)).toBe(0);
+    for (const sub of ['CPU', 'IO', 'LWLock', 'Lock']) expect(get('globex', sub)).toBe(0);
+    // a tenant the poll does not see (no rate yet, or another cluster) gets nothing
+    expect(r.series.filter((x) => x.tenant !== 'acme' && x.tenant !== 'globex')).toEqual([]);
+  });
+
   it('turns the simulated fleet registry into per-tenant signals that match the physics', async () => {
     const clock = new ManualClock(T0);
     const registry = new Registry();
