@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { Counter, Gauge, Histogram, Registry, Summary, type OpenMetricsContentType } from 'prom-client';
+import { ForwardedHistogram } from '../collector/traefik/forwarded-histogram.js';
+import { createMemoryLogger } from '../lib/log.js';
+import { createApp } from './app.js';
+import { cachedSeries, renderRegistry } from './render.js';
+
+/** ours must equal prom-client's, byte for byte; returns the text for further assertions */
+async function same(registry: Registry): Promise<string> {
+  const ours = await renderRegistry(registry);
+  const theirs = await registry.metrics();
+  expect(ours).toBe(theirs);
+  return ours;
+}
+
+/** a registry with every kind of family and the awkward values and labels */
+function varied() {
+  const registry = new Registry();
+  const r = [registry];
+  const plain = new Counter({ name: 'ts_plain_total', help: 'no labels', registers: r });
+  const requests = new Counter({ name: 'ts_requests_total', help: 'help with \\ backslash and\nnewline', labelNames: ['tenant', 'code'], registers: r });
+  const level = new Gauge({ name: 'ts_level', help: 'gauge "quoted" help', labelNames: ['tenant', 'kind'], registers: r });
+  const empty = new Gauge({ name: 'ts_empty', help: 'labelled, never set', labelNames: ['tenant'], registers: r });
+  const duration = new Histogram({ name: 'ts_duration_seconds', help: 'histogram', labelNames: ['tenant'], buckets: [0.0000001, 0.005, 0.1, 1, 2.5, 1e21], registers: r });
+  const bare = new Histogram({ name: 'ts_bare_seconds', help: 'histogram without labels, default buckets', registers: r });
+  const latency = new Summary({ name: 'ts_latency_seconds', help: 'summary', labelNames: ['tenant'], percentiles: [0.5, 0.9, 0.99], registers: r });
+  const forwarded = new ForwardedHistogram('ts_traefik_duration_seconds', 'forwarded from Traefik', ['tenant', 'ingress'], registry);
+
+  plain.inc(3);
+  requests.inc({ tenant: 'acme', code: '2xx' }, 5);
+  requests.inc({ tenant: 'quote"d', code: '5xx' }, 1.5);
+  requests.inc({ tenant: 'back\\slash', code: '4xx' });
+  requests.inc({ tenant: 'new\nline', code: '2xx' }, 2);
+  requests.inc({ tenant: '', code: '3xx' }, 0);
+  level.set({ tenant: 'acme', kind: 'nan' }, Number.NaN);
+  level.set({ tenant: 'acme', kind: 'inf' }, Number.POSITIVE_INFINITY);
+  level.set({ tenant: 'acme', kind: 'ninf' }, Number.NEGATIVE_INFINITY);
+  level.set({ tenant: 'acme', kind: 'int' }, 42);
+  level.set({ tenant: 'acme', kind: 'neg' }, -0.25);
+  level.set({ tenant: 'acme', kind: 'big' }, 1e21);
+  level.set({ tenant: 'acme', kind: 'tiny' }, 1e-7);
+  level.set({ tenant: 'acme', kind: 'negzero' }, -0);
+  level.set({ kind: 'only-kind' }, 7); // a label left out
+  level.set({ kind: 'reordered', tenant: 'globex' }, 1); // keys in another order than labelNames
+  level.set({ tenant: 'acme', kind: 200 }, 3); // a number as label value
+  for (const v of [0, 0.003, 0.1, 0.7, 3, 1e22]) duration.observe({ tenant: 'acme' }, v);
+  duration.observe({ tenant: 'glo"bex' }, 0.02);
+  duration.zero({ tenant: 'zeroed' });
+  bare.observe(0.3);
+  for (const v of [0.1, 0.2, 0.3, 0.4, 5]) latency.observe({ tenant: 'acme' }, v);
+  latency.observe({ tenant: 'globex' }, 1);
+  forwarded.add({ tenant: 'acme', ingress: 'edge' }, { buckets: new Map([[0.1, 5], [0.3, 7], [1.2, 9], [5, 10], [Number.POSITIVE_INFINITY, 10]]), sum: 2.5, count: 10 });
+  forwarded.add({ tenant: 'globex', ingress: 'edge' }, { buckets: new Map([[0.1, 1]]), sum: 0.05, count: 1 });
+  return { registry, plain, requests, level, empty, duration, bare, latency, forwarded };
+}
+
+describe('renderRegistry', () => {
+  it('renders a varied registry exactly as registry.metrics() does', async () => {
+    const { registry } = varied();
+    const text = await same(registry);
+    // the awkward cases are really in there, so the comparison covers them
+    expect(text).toContain('ts_level{tenant="acme",kind="nan"} Nan');
+    expect(text).toContain('ts_level{tenant="acme",kind="ninf"} -Inf');
+    expect(text).toContain('ts_level{kind="reordered",tenant="globex"} 1');
+    expect(text).toContain('ts_requests_total{tenant="quote\\"d",code="5xx"} 1.5');
+    expect(text).toContain('ts_requests_total{tenant="new\\nline",code="2xx"} 2');
+    expect(text).toContain('# HELP ts_requests_total help with \\\\ backslash and\\nnewline');
+    expect(text).toContain('ts_duration_seconds_bucket{le="1e-7",tenant="acme"} 1');
+    expect(text).toContain('ts_duration_seconds_bucket{le="+Inf",tenant="acme"} 6');
+    expect(text).toContain('ts_latency_seconds{quantile="0.5",tenant="acme"}');
+    expect(text).toContain('ts_traefik_duration_seconds_bucket{tenant="acme",ingress="edge",le="+Inf"} 10');
+    expect(text).toContain('# TYPE ts_empty gauge\n\n');
+  });
+
+  it('renders an empty registry and a registry of unlabelled metrics', async () => {
+    expect(await same(new Registry())).toBe('\n');
+    const registry = new Registry();
+    new Counter({ name: 'a_total', help: 'a', registers: [registry] });
+    new Gauge({ name: 'b', help: 'b', registers: [registry] }).set(2);
+    expect(await same(registry)).toBe('# HELP a_total a\n# TYPE a_total counter\na_total 0\n\n# HELP b b\n# TYPE b gauge\nb 2\n');
+  });
+
+  it('applies default labels as prom-client does, and follows a change of them', async () => {
+    const { registry, duration, level } = varied();
+    registry.setDefaultLabels({ region: 'eu\n"1"', tenant: 'fallback' });
+    let text = await same(registry);
+    expect(text).toContain('ts_plain_total{region="eu\\n\\"1\\"",tenant="fallback"} 3');
+    expect(text).toContain('ts_level{tenant="acme",kind="int",region="eu\\n\\"1\\""} 42');
+    expect(text).toContain('ts_duration_seconds_bucket{le="0.1",region="eu\\n\\"1\\"",tenant="acme"}');
+    registry.setDefaultLabels({ zone: 'b', le: 'weird' });
+    duration.observe({ tenant: 'acme' }, 0.5);
+    level.set({ tenant: 'acme', kind: 'int' }, 43);
+    text = await same(registry);
+    expect(text).toContain('ts_level{tenant="acme",kind="int",zone="b",le="weird"} 43');
+    expect(text).toContain('ts_duration_seconds_sum{zone="b",le="weird",tenant="acme"}');
+    registry.setDefaultLabels({});
+    text = await same(registry);
+    expect(text).toContain('ts_level{tenant="acme",kind="int"} 43');
+  });
+
+  it('stays identical across renders with changed values, new series and removed series', async () => {
+    const { registry, plain, requests, level, empty, duration, latency, forwarded } = varied();
+    await same(registry);
+    await same(registry); // second render: everything from the cache
+
+    plain.inc(2);
+    requests.inc({ tenant: 'acme', code: '2xx' }, 1);
+    level.set({ kind: 'nan', tenant: 'acme' }, 5); // fresh object, other key order: the line's label order changes
+    level.set({ tenant: 'acme', kind: 'int' }, Number.NaN);
+    duration.observe({ tenant: 'acme' }, 0.05);
+    latency.observe({ tenant: 'acme' }, 0.6);
+    let text = await same(registry);
+    expect(text).toContain('ts_level{kind="nan",tenant="acme"} 5');
+    expect(text).toContain('ts_plain_total 5');
+
+    requests.inc({ tenant: 'initech', code: '2xx' }, 4);
+    empty.set({ tenant: 'acme' }, 1);
+    duration.observe({ tenant: 'initech' }, 0.2);
+    forwarded.add({ tenant: 'initech', ingress: 'edge' }, { buckets: new Map([[0.3, 2]]), sum: 0.4, count: 2 });
+    text = await same(registry);
+    expect(text).toContain('ts_requests_total{tenant="initech",code="2xx"} 4');
+    expect(text).toContain('ts_duration_seconds_count{tenant="initech"} 1');
+
+    requests.remove({ tenant: 'acme', code: '2xx' });
+    level.remove({ tenant: 'acme', kind: 'inf' });
+    duration.remove({ tenant: 'glo"bex' });
+    latency.remove({ tenant: 'globex' });
+    forwarded.remove({ tenant: 'acme', ingress: 'edge' });
+    text = await same(registry);
+    expect(text).not.toContain('ts_requests_total{tenant="acme",code="2xx"}');
+    expect(text).not.toContain('kind="inf"');
+    expect(text).not.toContain('glo\\"bex');
+
+    // a removed series that comes back starts from scratch in both
+    requests.inc({ tenant: 'acme', code: '2xx' }, 9);
+    duration.observe({ tenant: 'glo"bex' }, 3);
+    text = await same(registry);
+    expect(text).toContain('ts_requests_total{tenant="acme",code="2xx"} 9');
+
+    registry.resetMetrics();
+    await same(registry);
+    level.set({ tenant: 'acme', kind: 'int' }, 1);
+    await same(registry);
+  });
+
+  it('lets go of the cached label text of removed series', async () => {
+    const registry = new Registry();
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['tenant'], registers: [registry] });
+    const h = new Histogram({ name: 'h_seconds', help: 'h', labelNames: ['tenant'], buckets: [1], registers: [registry] });
+    for (const tenant of ['a', 'b', 'c']) {
+      c.inc({ tenant });
+      h.observe({ tenant }, 0.5);
+    }
+    await same(registry);
+    expect(cachedSeries(registry)).toBe(6);
+    c.remove({ tenant: 'a' });
+    h.remove({ tenant: 'b' });
+    await same(registry);
+    expect(cachedSeries(registry)).toBe(4);
+    c.reset();
+    await same(registry);
+    expect(cachedSeries(registry)).toBe(2);
+  });
+
+  it('re-reads a labels object mutated after it was passed to a counter or gauge', async () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['tenant', 'extra'], registers: [registry] });
+    const labels: Record<string, string> = { tenant: 'a' };
+    g.set(labels, 1);
+    expect(await same(registry)).toContain('g{tenant="a"} 1');
+    labels.tenant = 'b'; // prom-client keeps the object, so its output follows the mutation
+    expect(await same(registry)).toContain('g{tenant="b"} 1');
+    labels.extra = 'x';
+    expect(await same(registry)).toContain('g{tenant="b",extra="x"} 1');
+  });
+
+  it('calls collect() hooks once per render, before reading the values', async () => {
+    const registry = new Registry();
+    let calls = 0;
+    let source = 10;
+    new Gauge({
+      name: 'collected',
+      help: 'set by collect',
+      labelNames: ['tenant'],
+      registers: [registry],
+      collect() {
+        calls++;
+        this.set({ tenant: 'acme' }, source);
+      },
+    });
+    new Gauge({
+      name: 'async_collected',
+      help: 'set by an async collect',
+      registers: [registry],
+      async collect() {
+        await Promise.resolve();
+        this.set(source * 2);
+      },
+    });
+    expect(await renderRegistry(registry)).toContain('collected{tenant="acme"} 10\n\n# HELP async_collected');
+    expect(calls).toBe(1);
+    source = 11;
+    expect(await same(registry)).toContain('async_collected 22\n');
+    expect(calls).toBe(3);
+  });
+
+  it('falls back to prom-client for OpenMetrics registries and subclasses that override get()', async () => {
+    const om = new Registry<OpenMetricsContentType>();
+    om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    new Counter({ name: 'om_requests_total', help: 'h', labelNames: ['tenant'], registers: [om] }).inc({ tenant: 'a' });
+    const omOurs = await renderRegistry(om);
+    expect(omOurs).toBe(await om.metrics());
+    expect(omOurs).toContain('# EOF');
+
+    class Doubled extends Gauge {
+      override async get() {
+        const v = await super.get();
+        return { ...v, values: v.values.map((x) => ({ ...x, value: x.value * 2 })) };
+      }
+    }
+    const registry = new Registry();
+    new Doubled({ name: 'doubled', help: 'd', labelNames: ['tenant'], registers: [registry] }).set({ tenant: 'a' }, 2);
+    expect(await same(registry)).toContain('doubled{tenant="a"} 4');
+  });
+
+  it('matches prom-client over a random sequence of updates, removals and renders', async () => {
+    const registry = new Registry();
+    const r = [registry];
+    const c = new Counter({ name: 'fz_total', help: 'c', labelNames: ['tenant', 'code'], registers: r });
+    const g = new Gauge({ name: 'fz_gauge', help: 'g', labelNames: ['tenant', 'code'], registers: r });
+    const h = new Histogram({ name: 'fz_seconds', help: 'h', labelNames: ['tenant'], buckets: [0.1, 1, 10], registers: r });
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n); // the high bits: an LCG's low bits cycle quickly
+    };
+    const tenants = ['a', 'b"', 'c\\', 'd\n', 'e'];
+    const specials = [0, 1, -1, 0.5, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    let renders = 0;
+    for (let step = 0; step < 400; step++) {
+      const tenant = tenants[rnd(tenants.length)]!;
+      const code = String(rnd(3));
+      switch (rnd(8)) {
+        case 0:
+          c.inc({ tenant, code }, rnd(5));
+          break;
+        case 1:
+          g.set(rnd(2) ? { tenant, code } : { code, tenant }, specials[rnd(specials.length)]!);
+          break;
+        case 2:
+          h.observe({ tenant }, rnd(200) / 10);
+          break;
+        case 3:
+          c.remove({ tenant, code });
+          break;
+        case 4:
+          g.remove({ tenant, code });
+          break;
+        case 5:
+          h.remove({ tenant });
+          break;
+        case 6:
+          if (rnd(10) === 0) registry.setDefaultLabels(rnd(2) ? { tenant: 'dflt', pod: `p${rnd(3)}` } : {});
+          break;
+        default:
+          await same(registry);
+          renders++;
+      }
+    }
+    await same(registry);
+    expect(renders).toBeGreaterThan(20);
+  });
+
+  it('serves /metrics from the cached render, identical to prom-client', async () => {
+    const { registry } = varied();
+    const app = createApp({ registry, logger: createMemoryLogger() });
+    for (let i = 0; i < 2; i++) {
+      const res = await app.request('/metrics');
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(await registry.metrics());
+    }
+  });
+});
