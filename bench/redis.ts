@@ -176,10 +176,11 @@ export default async function bench(ctx: BenchContext): Promise<BenchSection> {
   const tenants = ctx.quick ? 100 : 1_000;
   const scrapeIntervalMs = 15_000;
   const walkIntervalMs = 300_000;
-  // Pacing of the walk. Quick mode keeps the defaults (scanCount 200, duty cycle 0.1). At 1M keys on a
-  // shared 2-core machine the defaults walk ~150–600 keys/s (the duty cycle stretches pauses with every
-  // slowed batch), over an hour; the full run uses bigger batches and a 0.25 duty cycle, stated in the output.
-  const walk = ctx.quick ? { scanCount: 200, walkDutyCycle: 0.1 } : { scanCount: 1000, walkDutyCycle: 0.25 };
+  // Pacing of the walk. Quick mode keeps the defaults (scanCount 200, duty cycle 0.1). At 1M keys the
+  // 0.1 duty cycle stretches one walk past the bench's patience on a shared 2-core machine, so the full
+  // run keeps the default batch size (what other clients may queue behind) and walks at a 0.25 duty
+  // cycle; both are stated in the output.
+  const walk = ctx.quick ? { scanCount: 200, walkDutyCycle: 0.1 } : { scanCount: 200, walkDutyCycle: 0.25 };
   const dir = mkdtempSync(join(tmpdir(), 'tenantscope-bench-redis-'));
   const server = await startRedis();
   const r = new Redis(server.url());
