@@ -11,6 +11,7 @@ import type { TenantResolver } from '../tenancy/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { RequestError, redactUrl } from '../lib/errors.js';
+import { parseTimeArg, TIME_ARG_FORMS } from '../lib/time.js';
 import {
   createAnalyzer,
   createPrometheusSignalSource,
@@ -51,10 +52,8 @@ export async function openSignals(config: Config, opts: AnalyzeOptions, deps: { 
 
 function parseTime(name: string, raw: string | undefined, fallback: number, nowMs: number): number {
   if (raw === undefined) return fallback;
-  const rel = /^-?(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(raw);
-  if (rel) return nowMs - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
-  const t = /^\d+$/.test(raw) ? Number(raw) * 1000 : Date.parse(raw);
-  if (Number.isNaN(t)) throw new RequestError(`--${name} ${JSON.stringify(raw)} is not a time — use RFC 3339 (2026-11-22T17:00:00Z), Unix seconds, or an age like 2h`);
+  const t = parseTimeArg(raw, nowMs);
+  if (Number.isNaN(t)) throw new RequestError(`--${name} ${JSON.stringify(raw)} is not a time — use ${TIME_ARG_FORMS}`);
   return t;
 }
 

@@ -6,3 +6,4 @@ export { createLogger, createMemoryLogger } from './log.js';
 export type { Logger, Level, LoggerOptions } from './log.js';
 export { createLoop } from './loop.js';
 export type { Loop, LoopOptions } from './loop.js';
+export { parseTimeArg, TIME_ARG_FORMS } from './time.js';

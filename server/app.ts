@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { RequestError, TenantscopeError } from '../lib/errors.js';
+import { parseTimeArg, TIME_ARG_FORMS } from '../lib/time.js';
 import type { Logger } from '../lib/log.js';
 import { renderRegistry } from './render.js';
 
@@ -39,12 +40,9 @@ export function parseWindow(fromRaw: string | undefined, toRaw: string | undefin
   if (fromRaw === undefined && toRaw === undefined) return undefined;
   const parse = (name: string, raw: string | undefined, fallback: number): Date => {
     if (raw === undefined || raw === '') return new Date(fallback);
-    // RFC 3339 or Unix seconds, as Prometheus' API accepts
-    const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
-    if (Number.isNaN(d.getTime())) {
-      throw new RequestError(`query parameter ${name}=${JSON.stringify(raw)} is not a time — use RFC 3339 (2026-11-22T17:00:00Z) or Unix seconds`);
-    }
-    return d;
+    const t = parseTimeArg(raw, nowMs);
+    if (Number.isNaN(t)) throw new RequestError(`query parameter ${name}=${JSON.stringify(raw)} is not a time — use ${TIME_ARG_FORMS}`);
+    return new Date(t);
   };
   const to = parse('to', toRaw, nowMs);
   const from = parse('from', fromRaw, to.getTime() - 3600_000);
