@@ -258,6 +258,27 @@ describe('analyzer on the simulated fleet', () => {
 });
 
 describe('workload bands', () => {
+  it('bands a fleet with no ingress signals by PostgreSQL transactions/s, with thresholds learned among those tenants', () => {
+    const points = 40;
+    const tps: Record<string, number> = { a: 1, b: 1.2, c: 0.9, d: 8, e: 9, f: 10, g: 80, h: 95 };
+    const series = Object.entries(tps).map(([tenant, v]) => ({
+      signal: 'postgres.tps' as const,
+      tenant,
+      resource: 'pg-main',
+      sub: '',
+      values: new Float64Array(points).map((_, i) => v * (1 + 0.05 * Math.sin(i))),
+    }));
+    const range: SignalRange = { startMs: T0, stepMs: 15_000, points, series, warnings: [] };
+    const bands = computeBands(range, new Map(), { nowMs: T0 + points * 15_000, tierOf: (t) => (t === 'g' ? 'dedicated' : 'shared') });
+    const by = Object.fromEntries(bands.map((b) => [b.tenant, b]));
+    expect(Object.keys(by).sort()).toEqual(Object.keys(tps).sort());
+    expect([by.a!.band, by.d!.band, by.h!.band]).toEqual(['low', 'medium', 'high']);
+    expect(by.h!.mismatch).toBe(true); // high on shared capacity
+    expect(by.g!.mismatch).toBe(false); // high on dedicated fits
+    expect(by.h!.features).toMatchObject({ peakTransactionsPerSecond: expect.any(Number), highThresholdTransactionsPerSecond: expect.any(Number) });
+    expect(by.h!.features).not.toHaveProperty('peakRequestsPerSecond');
+  });
+
   it('learns thresholds from the fleet and matches the simulated bands', async () => {
     const model = createFleetModel({ tenants: 40, seed: 3 });
     const src = createSimulatedSignalSource(model);

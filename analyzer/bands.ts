@@ -99,11 +99,17 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
   };
   const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!);
   const features = new Map<string, Record<string, number>>();
+  const basisOf = new Map<string, 'requests' | 'transactions'>();
   for (const [tenant, e] of perTenant) {
+    // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
+    // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
     const rps = sortedFinite(e.rps);
-    if (rps.length === 0) continue;
-    const median = q(rps, 0.5);
-    const peak = q(rps, 0.95);
+    const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
+    const vol = basis === 'requests' ? rps : sortedFinite(e.tps);
+    if (vol.length === 0) continue;
+    const median = q(vol, 0.5);
+    const peak = q(vol, 0.95);
+    basisOf.set(tenant, basis);
     let cpuShare = Number.NaN;
     if (e.cpu && e.node) {
       const tot = nodeTotals.get(e.node)!;
@@ -122,18 +128,24 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
       pgShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : Number.NaN;
     }
     features.set(tenant, {
-      peakRequestsPerSecond: peak,
-      medianRequestsPerSecond: median,
+      ...(basis === 'requests' ? { peakRequestsPerSecond: peak, medianRequestsPerSecond: median } : { medianTransactionsPerSecond: median }),
       peakTransactionsPerSecond: q(sortedFinite(e.tps), 0.95),
       burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
       nodeCpuShare: cpuShare,
       postgresLoadShare: pgShare,
     });
   }
-  const th = opts.thresholds ?? learnThresholds([...features.values()].map((f) => f.peakRequestsPerSecond!)) ?? { lowRps: 4, highRps: 20 };
+  const byBasis = (b: 'requests' | 'transactions') => [...features].filter(([t]) => basisOf.get(t) === b).map(([, f]) => (b === 'requests' ? f.peakRequestsPerSecond! : f.peakTransactionsPerSecond!));
+  const thresholdsFor = {
+    requests: opts.thresholds ?? learnThresholds(byBasis('requests')) ?? { lowRps: 4, highRps: 20 },
+    // configured thresholds are in requests/s: transactions get their own, learned from the fleet
+    transactions: learnThresholds(byBasis('transactions')) ?? { lowRps: 2, highRps: 20 },
+  };
   const out: BandResult[] = [];
   for (const [tenant, f] of [...features.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-    const v = f.peakRequestsPerSecond!;
+    const basis = basisOf.get(tenant)!;
+    const th = thresholdsFor[basis];
+    const v = basis === 'requests' ? f.peakRequestsPerSecond! : f.peakTransactionsPerSecond!;
     const prev = state.get(tenant);
     const raw: BandLevel = v >= th.highRps ? 'high' : v < th.lowRps ? 'low' : 'medium';
     let band = raw;
@@ -154,7 +166,12 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
       band,
       previous: changed && prev ? prev.band : null,
       since: new Date(since).toISOString(),
-      features: { ...Object.fromEntries(Object.entries(f).filter(([, x]) => Number.isFinite(x))), lowThresholdRps: th.lowRps, highThresholdRps: th.highRps },
+      features: {
+        ...Object.fromEntries(Object.entries(f).filter(([, x]) => Number.isFinite(x))),
+        ...(basis === 'requests'
+          ? { lowThresholdRequestsPerSecond: th.lowRps, highThresholdRequestsPerSecond: th.highRps }
+          : { lowThresholdTransactionsPerSecond: th.lowRps, highThresholdTransactionsPerSecond: th.highRps }),
+      },
       tier,
       mismatch: (band === 'high' && tier === 'shared') || (band === 'low' && tier === 'dedicated'),
     });
