@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { main, type CliIO } from '../../cli/main.js';
 import { startPostgres } from '../support/stack.js';
+import { until } from '../support/until.js';
 
 function io(untilSignal: CliIO['untilSignal'] = async () => 'SIGTERM') {
   const out: string[] = [];
@@ -44,14 +45,11 @@ describe('collect --once and /readyz with a real source', () => {
       let ready: { before: number; after: number; body: string } | undefined;
       const run = io(async () => {
         const url = /serving url=(\S+)/.exec(run.err.join(''))![1]!;
-        const poll = async (want: number) => {
-          for (let i = 0; i < 100; i++) {
+        const poll = (want: number) =>
+          until(`/readyz to answer ${want}`, 10_000, async () => {
             const r = await fetch(`${url}/readyz`);
-            if (r.status === want) return r;
-            await new Promise((res) => setTimeout(res, 100));
-          }
-          throw new Error(`/readyz never answered ${want}`);
-        };
+            return r.status === want ? r : undefined;
+          });
         const before = (await poll(200)).status;
         await server.kill();
         const down = await poll(503);

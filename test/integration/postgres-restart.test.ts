@@ -11,6 +11,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver } from '../../tenancy/index.js';
 import { startPostgres, type PostgresHandle } from '../support/stack.js';
+import { until } from '../support/until.js';
 
 let server: PostgresHandle;
 
@@ -113,11 +114,7 @@ describe('PostgreSQL collector faults', () => {
     await collector.start();
     try {
       // the immediate first tick: await the condition the loop produces
-      const deadline = Date.now() + 20_000;
-      while ((await registry.getSingleMetric('tenantscope_pg_up')!.get()).values.length === 0) {
-        if (Date.now() > deadline) throw new Error('first poll did not run');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until('the first poll', 20_000, async () => (await registry.getSingleMetric('tenantscope_pg_up')!.get()).values.length > 0);
       expect((await registry.getSingleMetric('tenantscope_pg_up')!.get()).values[0]?.value).toBe(1);
     } finally {
       await collector.stop();
@@ -126,8 +123,10 @@ describe('PostgreSQL collector faults', () => {
     const c = new pg.Client({ connectionString: server.url() });
     await c.connect();
     try {
-      const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'tenantscope%'`);
-      expect(r.rows[0]!.n).toBe(0); // no connection left behind
+      // no connection left behind (a backend exits asynchronously after the client's end())
+      const left = async () => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'tenantscope%'`)).rows[0]!.n;
+      await until('our backends to exit', 10_000, async () => (await left()) === 0);
+      expect(await left()).toBe(0);
     } finally {
       await c.end();
     }
@@ -152,11 +151,7 @@ describe('PostgreSQL collector faults', () => {
         await sql('tspgr_acme', 'INSERT INTO t SELECT generate_series(1, 1000)');
         await c.query('SELECT pg_switch_wal()');
       }
-      const deadline = Date.now() + 20_000;
-      while ((await archived()) < start + 2) {
-        if (Date.now() > deadline) throw new Error('WAL not archived');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until('two WAL segments archived', 20_000, async () => (await archived()) >= start + 2);
       const expected = (await archived()) - start;
       await collector.collect();
       const get = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.pg_cluster === 'arch')?.value;

@@ -13,6 +13,7 @@ import { createPostgresCollector, type PostgresCollector } from '../../collector
 import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver } from '../../tenancy/index.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const P = 'tspgi_';
@@ -39,14 +40,6 @@ async function connect(db: string, applicationName = 'test', user?: string): Pro
 async function pgbench(db: string, args: string[]): Promise<void> {
   const u = new URL(baseUrl());
   await run('pgbench', ['-h', u.hostname, '-p', u.port, '-U', 'postgres', ...args, db], { env: { ...process.env, PGPASSWORD: '' } });
-}
-/** awaits a condition the server reports, polling it (no fixed sleep) */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function setup(opts: { monitorDb?: string; options?: Record<string, unknown> } = {}) {
@@ -189,7 +182,7 @@ describe('PostgreSQL collector on a real cluster', () => {
     const burner = await connect(P + 'globex', 'burner');
     const sleeping = sleeper.query('SELECT pg_sleep(30)').catch(() => undefined);
     const burning = burner.query('SET max_parallel_workers_per_gather = 0; SELECT count(*) FROM generate_series(1, 2000000000)').catch(() => undefined);
-    await until('both sessions active', async () => {
+    await until('both sessions active', 20_000, async () => {
       const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name IN ('sleeper', 'burner') AND state = 'active' AND query LIKE '%SELECT%'`);
       return r.rows[0].n === 2;
     });
@@ -210,7 +203,7 @@ describe('PostgreSQL collector on a real cluster', () => {
     const waiter = await connect(P + 'locks', 'waiter');
     await holder.query('BEGIN; UPDATE item SET qty = qty + 1 WHERE id = 1');
     const waiting = waiter.query('UPDATE item SET qty = qty + 1 WHERE id = 1');
-    await until('the waiter to wait on a lock', async () => {
+    await until('the waiter to wait on a lock', 20_000, async () => {
       const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'waiter' AND wait_event_type = 'Lock'`);
       return r.rows[0].n === 1;
     });
@@ -267,7 +260,7 @@ describe('PostgreSQL collector on a real cluster', () => {
     await collector.collect();
     const sampler = await connect(P + 'gone', 'sleeper-gone');
     const sleeping = sampler.query('SELECT pg_sleep(30)').catch(() => undefined);
-    await until('the gone session to be active', async () => {
+    await until('the gone session to be active', 20_000, async () => {
       const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'sleeper-gone' AND state = 'active'`);
       return r.rows[0].n === 1;
     });
