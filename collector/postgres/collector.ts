@@ -433,6 +433,17 @@ export function createPostgresCollector(source: PostgresSourceConfig, deps: Coll
     }
     for (const [tenant, t] of byTenant)
       for (const [op, v] of Object.entries(t)) m.schemaTuples.inc(touchSide(m.schemaTuples, { ...dbLabels(datname, tenant), op }), v);
+    // a tenant whose schemas were dropped from this database: its series and counter history go
+    // (else its last totals would be exported for as long as the database lives)
+    const seen = new Set(rows.map((r) => `${datname}\u0001schema\u0001${r.schemaname}\u0001`));
+    schemaDeltas.forget((key) => key.startsWith(`${datname}\u0001schema\u0001`) && !seen.has(key.slice(0, key.lastIndexOf('\u0001') + 1)));
+    const s = side.get(m.schemaTuples);
+    for (const [key, labels] of s ?? []) {
+      if (labels.datname === datname && !byTenant.has(labels.tenant ?? '')) {
+        m.schemaTuples.remove(labels);
+        s!.delete(key);
+      }
+    }
   };
 
   const pollDatabases = async (): Promise<void> => {

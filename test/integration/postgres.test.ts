@@ -346,6 +346,20 @@ describe('PostgreSQL collector on a real cluster', () => {
       // the database-level counters cannot be split by schema: they stay with the database's tenant
       expect(await value('tenantscope_pg_xact_commit_total', { tenant: 'shared', datname: P + 'shared' })).toBeGreaterThanOrEqual(3);
       expect(await value('tenantscope_pg_xact_commit_total', { tenant: 'alpha' })).toBeUndefined();
+
+      // a tenant whose schema is dropped loses its series; the others keep theirs
+      await write('CREATE SCHEMA t_gamma; CREATE TABLE t_gamma.sale (id int)');
+      clock.advance(60_000);
+      await collector.collect(); // first sight of the new table: counter history starts
+      await write('INSERT INTO t_gamma.sale SELECT generate_series(1, 5)');
+      clock.advance(60_000);
+      await collector.collect();
+      expect(await ins('gamma')).toBe(5);
+      await write('DROP SCHEMA t_gamma CASCADE');
+      clock.advance(60_000);
+      await collector.collect();
+      expect(await ins('gamma')).toBeUndefined();
+      expect(await ins('alpha')).toBe(100);
     } finally {
       await collector.stop();
     }
