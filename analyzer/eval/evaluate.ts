@@ -8,9 +8,12 @@ import { createFleetModel, hash01, type Episode } from '../../collector/simulate
 import { computeBands } from '../bands.js';
 import { detect } from '../detect.js';
 import { createSimulatedSignalSource, SIGNAL_NAMES, type SignalRange } from '../signals/index.js';
-import type { Finding } from '../types.js';
-import { runBaselines, type BaselineVerdict } from './baselines.js';
+import { runBaselines } from './baselines.js';
 import { buildSuite, type SuiteOptions } from './suite.js';
+import { f1, quantile, verdictOfBaseline, verdictOfFindings, type Verdict } from './verdict.js';
+
+/** the episode's resource and its first tenant (the antagonist, or the subject of a benign control) */
+const caseOf = (ep: Episode) => ({ resource: ep.resource, subject: ep.tenants[0]! });
 
 export interface MethodScore {
   method: string;
@@ -50,19 +53,6 @@ const STEP = 15_000;
 const HISTORY = 3_600_000;
 const SELF_INFLICTED = new Set(['self-throttle', 'lock-contention', 'own-spike', 'rollout']);
 
-interface Verdict {
-  /** ranked suspects (best first) on the episode's resource, empty when nothing was named there */
-  ranking: string[];
-  suspects: Set<string>;
-  victims: Set<string>;
-  mechanism: string | undefined;
-  detectedAtMs: number | undefined;
-  /** anything alerted (noisy-neighbor or platform) during the case */
-  alerted: number;
-  /** a neighbour was blamed for the subject's own degradation */
-  blamedSubject: boolean;
-}
-
 /** collection is not perfect: ~1 % of samples missing at random, and a one-minute scrape gap in a third of the cases */
 function withGaps(r: SignalRange, seed: number): SignalRange {
   const gapAt = hash01(seed, 99, 0) < 0.33 ? Math.floor(hash01(seed, 98, 0) * r.points) : -1;
@@ -73,12 +63,6 @@ function withGaps(r: SignalRange, seed: number): SignalRange {
     }
   });
   return r;
-}
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
 }
 
 /** victims as the physics made them, and the first moment one of them was actually hurt (harm onset) */
@@ -111,40 +95,6 @@ function truthVictims(range: SignalRange, ep: Episode, windowStart: number): Set
     }
   }
   return on;
-}
-
-function fromFindings(findings: Finding[], detectedAt: ReadonlyMap<string, number>, ep: Episode): Verdict {
-  const onResource = findings.filter((f) => f.kind === 'noisy-neighbor' && f.resource.kind === ep.resource.kind && f.resource.id === ep.resource.id);
-  const sorted = [...onResource].sort((a, b) => b.confidence - a.confidence || (detectedAt.get(a.id) ?? 0) - (detectedAt.get(b.id) ?? 0));
-  const ranking: string[] = [];
-  for (const f of sorted) if (f.suspect && !ranking.includes(f.suspect.tenant)) ranking.push(f.suspect.tenant);
-  const victims = new Set(onResource.flatMap((f) => f.victims.map((v) => v.tenant)));
-  const alerts = findings.filter((f) => f.kind !== 'tenant-degradation');
-  const subject = ep.tenants[0]!;
-  return {
-    ranking,
-    suspects: new Set(ranking),
-    victims,
-    mechanism: sorted[0]?.resource.mechanism,
-    detectedAtMs: onResource.length ? Math.min(...onResource.map((f) => detectedAt.get(f.id) ?? Number.POSITIVE_INFINITY)) : undefined,
-    alerted: alerts.length,
-    blamedSubject: alerts.some((f) => f.kind === 'noisy-neighbor' && f.suspect?.tenant !== subject && f.victims.some((v) => v.tenant === subject)),
-  };
-}
-
-function fromBaseline(v: BaselineVerdict | undefined, ep: Episode): Verdict {
-  const subject = ep.tenants[0]!;
-  if (!v) return { ranking: [], suspects: new Set(), victims: new Set(), mechanism: undefined, detectedAtMs: undefined, alerted: 0, blamedSubject: false };
-  const onResource = v.resource.kind === ep.resource.kind && v.resource.id === ep.resource.id;
-  return {
-    ranking: onResource ? v.ranking : [],
-    suspects: new Set(onResource ? v.ranking.slice(0, 1) : []),
-    victims: new Set(onResource ? v.victims : []),
-    mechanism: onResource ? v.mechanism : undefined,
-    detectedAtMs: onResource ? v.detectedAtMs : undefined,
-    alerted: 1,
-    blamedSubject: v.ranking[0] !== subject && v.victims.includes(subject),
-  };
 }
 
 interface Acc {
@@ -192,10 +142,7 @@ function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOns
       acc.doubles++;
       if (ep.tenants.every((t) => v.suspects.has(t))) acc.bothNamed++;
     }
-    const tp = [...v.victims].filter((x) => truth.has(x)).length;
-    const p = v.victims.size ? tp / v.victims.size : 0;
-    const r = truth.size ? tp / truth.size : v.victims.size === 0 ? 1 : 0;
-    acc.f1.push(p + r > 0 ? (2 * p * r) / (p + r) : 0);
+    acc.f1.push(f1(v.victims, truth));
     if (v.ranking.length > 0) {
       acc.mechN++;
       if (v.mechanism === ep.mechanism) acc.mech++;
@@ -259,9 +206,9 @@ export async function evaluate(opts: SuiteOptions & { progress?: (done: number, 
     const d = detect(range, { windowStart, recentBaselineMs: HISTORY });
     const truth = ep.label === 'antagonist' ? truthVictims(range, ep, windowStart) : new Set<string>();
     const b = runBaselines(range, windowStart);
-    const hit = score(accs.tenantscope, fromFindings(d.findings, d.detectedAtMs, ep), ep, truth, opts.tenants, to - from);
-    score(accs.cpi2, fromBaseline(b.cpi2, ep), ep, truth, opts.tenants, to - from);
-    score(accs.highestUsage, fromBaseline(b.highestUsage, ep), ep, truth, opts.tenants, to - from);
+    const hit = score(accs.tenantscope, verdictOfFindings(d.findings, d.detectedAtMs, caseOf(ep)), ep, truth, opts.tenants, to - from);
+    score(accs.cpi2, verdictOfBaseline(b.cpi2, caseOf(ep)), ep, truth, opts.tenants, to - from);
+    score(accs.highestUsage, verdictOfBaseline(b.highestUsage, caseOf(ep)), ep, truth, opts.tenants, to - from);
     const ps = (perScenario[ep.scenario] ??= { cases: 0, ac1: 0, detected: 0 });
     ps.cases++;
     if (hit) ps.ac1++;

@@ -1,11 +1,20 @@
 /**
- * `npm run eval` (tsx analyzer/eval/run.ts [--seed N] [--tenants N] [--quick]): runs the labelled
- * simulated suite, prints progress on stderr and the results table on stdout, and writes
- * its section of bench/RESULTS.md.
+ * `npm run eval` (tsx analyzer/eval/run.ts [--seed N] [--tenants N] [--quick] [--real | --simulated]
+ * [--real-cases id,id] [--real-quiet S] [--real-episode S]): prints progress on stderr and the results
+ * tables on stdout, and writes each part's own section of bench/RESULTS.md.
+ *  - default: both parts, the labelled simulated suite first, then the real-server set (real.ts:
+ *    real PostgreSQL 15 and Redis 7, pgbench / redis-benchmark antagonists, client-side truth; ~16 min
+ *    on 2 cores). A missing postgres, pgbench, redis-server or redis-benchmark fails with the
+ *    install command (scripts/install-deps.sh); nothing is skipped.
+ *  - `--real`: only the real-server set; `--simulated`: only the simulated suite.
+ *  - `--real-cases pg-cpu-c4,redis-sort-big`: only those real cases (a smoke run; printed, not written),
+ *    `--real-quiet` / `--real-episode`: seconds of quiet and of episode per real case (default 36 / 36).
+ *  - `--quick`: smaller simulated suite, printed only (the real set is not written either).
  */
 import { writeResults } from '../../bench/harness.js';
 import { fileURLToPath } from 'node:url';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluateReal, realToMarkdown, REAL_TITLE } from './real.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,8 +71,33 @@ export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }):
 
 async function main() {
   const seed = arg('seed', 1);
-  const tenants = arg('tenants', 40);
   const quick = process.argv.includes('--quick');
+  const onlyReal = process.argv.includes('--real');
+  const onlySimulated = process.argv.includes('--simulated');
+  if (onlyReal && onlySimulated) throw new Error('--real and --simulated exclude each other; give neither to run both');
+  if (!onlyReal) await simulated(seed, quick);
+  if (!onlySimulated) await real(seed, quick);
+}
+
+async function real(seed: number, quick: boolean) {
+  const started = Date.now();
+  const i = process.argv.indexOf('--real-cases');
+  const only = i > 0 && process.argv[i + 1] ? process.argv[i + 1]!.split(',') : undefined;
+  const r = await evaluateReal({
+    seed,
+    quietMs: arg('real-quiet', 36) * 1000,
+    episodeMs: arg('real-episode', 36) * 1000,
+    ...(only ? { only } : {}),
+    progress: (m) => process.stderr.write(`${m} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`),
+  });
+  const md = realToMarkdown(r, { seed });
+  process.stdout.write(md + '\n');
+  // a partial or quick run must not replace the section of a full one
+  if (!quick && !only) writeResults([{ title: REAL_TITLE, markdown: md.split('\n').slice(1).join('\n') }], { quick: false, at: new Date(started) });
+}
+
+async function simulated(seed: number, quick: boolean) {
+  const tenants = arg('tenants', 40);
   const started = Date.now();
   const r = await evaluate({
     seed,
