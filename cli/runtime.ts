@@ -15,11 +15,11 @@ import { createApp, listen, type HttpServer, type ComponentHealth } from '../ser
 import { buildCollectors } from './sources.js';
 import type { Shard } from '../collector/shard.js';
 import { join, resolve } from 'node:path';
-import { createStorage, type Storage } from '../store/index.js';
-import { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, backfill, createSimulatedSignalSource, type SignalSource } from '../analyzer/index.js';
-import { createAlertmanagerNotifier } from '../alerts/index.js';
+// storage, analysis and alerting are imported when started: `collect` never loads them (about 11 MB of RSS)
+import type { Storage } from '../store/index.js';
+import type { SignalSource } from '../analyzer/index.js';
 import { createCardinalityGuard } from '../collector/cardinality.js';
-import { createAnalysisService, type AnalysisService } from './analysis.js';
+import type { AnalysisService } from './analysis.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -117,6 +117,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
       let storage: Storage | undefined;
       if (!opts.collectOnly) {
+        const { createStorage } = await import('../store/index.js');
         storage = await createStorage({ url: config.storage.url, dataDir: join(resolve(config.storage.dataDir), 'pglite') }, { clock, logger });
         started.push({ name: 'storage', stop: () => storage!.close() });
         logger.info('storage ready', { storage: storage.where, kind: storage.kind });
@@ -131,6 +132,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       guardLoop.start();
       started.push({ name: 'cardinality guard', stop: () => guardLoop.stop() });
       if (!opts.collectOnly) {
+        const { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, backfill, createSimulatedSignalSource } = await import('../analyzer/index.js');
+        const { createAlertmanagerNotifier } = await import('../alerts/index.js');
+        const { createAnalysisService } = await import('./analysis.js');
         let signals: SignalSource;
         const prom = config.sources.prometheus;
         if (prom) {

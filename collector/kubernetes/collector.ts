@@ -6,7 +6,10 @@
  *
  * @kubernetes/client-node stays inside this folder.
  */
-import { BatchV1Api, CoreV1Api, KubeConfig, Metrics, Watch, type KubernetesObject } from '@kubernetes/client-node';
+// types only: the client (about 70 MB of RSS once imported) is loaded when the collector starts,
+// so a config without sources.kubernetes never pays for it
+import type { BatchV1Api, CoreV1Api, KubeConfig, Metrics, KubernetesObject } from '@kubernetes/client-node';
+import type { Gauge } from 'prom-client';
 import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
 import { SourceError, describeError } from '../../lib/errors.js';
 import { createLoop, type Loop } from '../../lib/loop.js';
@@ -16,6 +19,8 @@ import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from '.
 import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
 import { Reflector, apiError, statusOf, type ListPage } from './reflector.js';
 import { buildView, type NodeUsage, type PodUsage, type Samples, type TenantView } from './view.js';
+import { GaugeWriter } from './write.js';
+import { SLIM } from './slim.js';
 
 const SOURCE = 'kubernetes source';
 
@@ -38,8 +43,10 @@ export interface KubernetesCollector extends Collector {
   metricsApiError(): SourceError | undefined;
 }
 
-function loadKubeConfig(source: KubernetesSourceConfig): { kc: KubeConfig; hint: string } {
-  const kc = new KubeConfig();
+type Client = typeof import('@kubernetes/client-node');
+
+function loadKubeConfig(client: Client, source: KubernetesSourceConfig): { kc: KubeConfig; hint: string } {
+  const kc = new client.KubeConfig();
   let hint: string;
   try {
     if (source.inCluster) {
@@ -68,32 +75,6 @@ function loadKubeConfig(source: KubernetesSourceConfig): { kc: KubeConfig; hint:
   return { kc, hint: `${hint}, context ${kc.getCurrentContext()} (server ${cluster.server})` };
 }
 
-// trimming works on the JSON shape shared by typed list results and raw watch events, hence `any`
-const pick = (o: any, keys: readonly string[]): any => {
-  if (!o || typeof o !== 'object') return undefined;
-  const out: any = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
-};
-const META = ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'ownerReferences'] as const;
-const containerStatus = (c: any) => ({ name: c.name, restartCount: c.restartCount, lastState: c.lastState?.terminated ? { terminated: { reason: c.lastState.terminated.reason } } : undefined });
-
-/** The fields view.ts reads, per resource; everything else is dropped before storing. */
-const TRIM: Partial<Record<WatchedResource, (o: any) => any>> = {
-  pods: (p) => ({
-    metadata: pick(p.metadata, META),
-    spec: { nodeName: p.spec?.nodeName, containers: (p.spec?.containers ?? []).map((c: any) => ({ name: c.name, resources: pick(c.resources, ['requests', 'limits']) })) },
-    status: {
-      phase: p.status?.phase,
-      qosClass: p.status?.qosClass,
-      containerStatuses: (p.status?.containerStatuses ?? []).map(containerStatus),
-      initContainerStatuses: (p.status?.initContainerStatuses ?? []).map(containerStatus),
-    },
-  }),
-  nodes: (n) => ({ metadata: pick(n.metadata, META), spec: { taints: n.spec?.taints }, status: { allocatable: n.status?.allocatable } }),
-  namespaces: (n) => ({ metadata: pick(n.metadata, META) }),
-};
-
 type Lister = (core: CoreV1Api, batch: BatchV1Api, p: { labelSelector?: string | undefined; continueToken?: string | undefined; limit: number }) => Promise<ListPage<KubernetesObject>>;
 
 const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: true }> = {
@@ -108,6 +89,7 @@ const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: tr
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
   const { logger, resolver } = deps;
   const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
+  const gauges = new GaugeWriter();
   const stale = new StaleSeries();
   const restartDeltas = new CounterDeltas();
   let restartBaseline = false;
@@ -129,14 +111,17 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
     resolver.learnNamespaces([...ns.values()].map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels })));
   };
 
-  const setup = () => {
+  const setup = async () => {
     if (reflectors.size) return;
-    const loaded = loadKubeConfig(source);
+    const client = await import('@kubernetes/client-node');
+    // a concurrent start() and collect() both awaited the import: the first one builds
+    if (reflectors.size) return;
+    const loaded = loadKubeConfig(client, source);
     hint = loaded.hint;
-    const core = loaded.kc.makeApiClient(CoreV1Api);
-    const batch = loaded.kc.makeApiClient(BatchV1Api);
-    const watch = new Watch(loaded.kc);
-    metricsClient = new Metrics(loaded.kc);
+    const core = loaded.kc.makeApiClient(client.CoreV1Api);
+    const batch = loaded.kc.makeApiClient(client.BatchV1Api);
+    const watch = new client.Watch(loaded.kc);
+    metricsClient = new client.Metrics(loaded.kc);
     for (const resource of WATCHED_RESOURCES) {
       const l = LISTERS[resource];
       reflectors.set(
@@ -148,7 +133,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
           list: (p) => l.list(core, batch, p),
           watch,
           labelSelector: l.backup ? source.backupLabel : undefined,
-          transform: TRIM[resource],
+          transform: SLIM[resource],
           logger,
           credentialsHint: hint,
           backoffBaseMs: opts.backoffBaseMs,
@@ -201,14 +186,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   };
 
   const write = (view: TenantView) => {
-    const put = (gauge: (typeof m)[keyof typeof m], samples: Samples | undefined) => {
-      if (!samples) return;
-      for (const { labels, value } of samples.rows.values()) {
-        (gauge as { set(l: Record<string, string>, v: number): void }).set(labels, value);
-        stale.touch(gauge, labels);
-      }
+    const put = (gauge: Gauge, samples: Samples | undefined) => {
+      if (samples) gauges.write(gauge, samples);
     };
-    // families whose input is not synced are kept as they were (StaleSeries scope below)
+    // families whose input is not synced are kept as they were (neither written nor swept)
     const keep = new Set<unknown>();
     if (view.pods) {
       const p = view.pods;
@@ -260,11 +241,12 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.nodeCpuCores, view.usage.nodeCpu);
       put(m.nodeMemoryBytes, view.usage.nodeMemory);
     } else for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) keep.add(g);
+    // the restarts counter is inc()'d per container, not set from a view row: swept by label set
     stale.sweep((metric) => !keep.has(metric));
   };
 
   const collect = async (): Promise<void> => {
-    setup();
+    await setup();
     if (namespacesDirty) learnNamespaces();
     await readUsage();
     const synced = (r: WatchedResource) => {
@@ -306,7 +288,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       return bad.length ? { ok: false, detail: bad.map(([res, r]) => `${res}: ${r.lastError?.message ?? 'not synced'}`).join('; ') } : { ok: true };
     },
     async start() {
-      setup();
+      await setup();
       for (const r of reflectors.values()) r.start();
       loop ??= createLoop({ name: 'kubernetes collector', intervalMs: source.metricsIntervalMs, tick: collect, logger, immediate: true });
       loop.start();

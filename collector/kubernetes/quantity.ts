@@ -25,9 +25,26 @@ const SUFFIX: Record<string, number> = {
 
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 
+/**
+ * Parsed strings, because every tick re-reads the same few request/limit strings of 10,000 pods
+ * (`500m`, `1Gi`): a Map hit allocates nothing, a regex match allocates its result array. Bounded:
+ * cleared when full (usage values from metrics.k8s.io are many and change every read).
+ */
+const memo = new Map<string, number | undefined>();
+const MEMO_MAX = 4096;
+
 export function parseQuantity(q: string | number | undefined | null): number | undefined {
   if (q === undefined || q === null) return undefined;
   if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;
+  const hit = memo.get(q);
+  if (hit !== undefined || memo.has(q)) return hit;
+  const v = parse(q);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(q, v);
+  return v;
+}
+
+function parse(q: string): number | undefined {
   const m = QUANTITY.exec(q.trim());
   if (!m) return undefined;
   // "1e3" is an exponent; "1E" alone would be the exa suffix, which the regex reads as suffix E

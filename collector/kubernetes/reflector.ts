@@ -12,7 +12,9 @@
  *   clean end of a watch (server timeout)   → WATCH again from the last seen version (bookmarks keep it fresh)
  *   ERROR event 410 / HTTP 410 Gone         → LIST again (the version was compacted away)
  *   watch broken mid-stream                 → LIST again: events may have been lost in the cut
- *   429                                     → wait Retry-After (lists; the client's Watch drops headers) or back off
+ *   429                                     → wait Retry-After (lists); a watch's 429 reaches us without its
+ *                                             headers (the client's Watch drops them), so it waits the 1 s
+ *                                             the apiserver's throttling filters send, or the backoff if longer
  *   401 / 403                               → a SourceError naming the verb and resource, back off, retry
  *
  * A LIST replaces the store wholesale, so a re-list neither loses nor duplicates objects.
@@ -60,6 +62,11 @@ export interface ReflectorOptions<T> {
 
 const DEFAULT_BACKOFF_BASE_MS = 500;
 const DEFAULT_BACKOFF_MAX_MS = 30_000;
+/**
+ * The wait a 429 asks for when its Retry-After cannot be read: kube-apiserver's max-in-flight and
+ * API priority-and-fairness filters answer every 429 with `Retry-After: 1`.
+ */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
 
 /** HTTP status of an error from the client: ApiException has `code`, the Watch's Error has `statusCode`. */
 export function statusOf(err: unknown): number {
@@ -272,7 +279,9 @@ export class Reflector<T extends KubernetesObject> {
       // server that keeps answering 410 is not hammered
       if (status === 410) this.resourceVersion = '';
       const backoff = this.nextBackoff();
-      delayMs = status === 429 ? (retryAfterMs(err, Date.now()) ?? backoff) : backoff;
+      // a 429 is the server asking for a pause: never retry sooner than it asked (or than it asks by
+      // default when the header is not visible to us), and back off further when 429s repeat
+      delayMs = status === 429 ? (retryAfterMs(err, Date.now()) ?? Math.max(backoff, DEFAULT_RETRY_AFTER_MS)) : backoff;
       if (verb === 'watch' && status === 0) {
         // the stream broke mid-way: events may be lost, so the next attempt lists
         this.resourceVersion = '';
