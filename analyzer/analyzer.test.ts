@@ -7,7 +7,9 @@ import { createMemoryLogger } from '../lib/log.js';
 import { createAnalyzer } from './analyzer.js';
 import { computeBands, learnThresholds, type BandState } from './bands.js';
 import { robust, slotBaselines } from './baseline.js';
+import { detect } from './detect.js';
 import { analysisSchema } from './contract/index.js';
+import type { BandResult } from './types.js';
 import { createSignalStore, createSimulatedSignalSource, SIGNAL_NAMES, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
@@ -39,6 +41,26 @@ describe('robust baselines', () => {
     expect(b.center).toBeCloseTo(1, 6);
     expect(b.spread).toBeLessThan(0.2);
     expect(robust([1, 2, NaN, NaN]).center).toBeNaN();
+  });
+
+  it('median and MAD by selection are exactly what sorting gives, for odd and even counts, ties and gaps', () => {
+    const rnd = mulberry32(11);
+    const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+    const mid = (a: Float64Array) => (a.length % 2 ? a[a.length >> 1]! : (a[(a.length >> 1) - 1]! + a[a.length >> 1]!) / 2);
+    for (let k = 0; k < 300; k++) {
+      const n = 8 + Math.floor(rnd() * 500);
+      // continuous values, few distinct values (idle tenants), a sorted run, and gaps
+      const kind = k % 3;
+      const values = Array.from({ length: n }, (_, i) => (rnd() < 0.05 ? NaN : kind === 0 ? rnd() * 10 : kind === 1 ? Math.floor(rnd() * 3) : i));
+      const finite = values.filter(Number.isFinite);
+      if (finite.length < 8) continue;
+      const med = mid(sorted(finite));
+      const mad = mid(sorted(finite.map((v) => Math.abs(v - med))));
+      const b = robust(values);
+      expect(b.center).toBe(med);
+      expect(b.spread).toBe(1.4826 * mad);
+      expect(b.n).toBe(finite.length);
+    }
   });
 
   it('uses the time-of-day slot when history covers it on two days (the 17:00 wave is normal)', () => {
@@ -250,10 +272,100 @@ describe('analyzer on the simulated fleet', () => {
   it('a past window asked through analyze() does not change the bands the live tick exports', async () => {
     const clock = new ManualClock(T0 + 17 * 3_600_000); // the live loop at 17:00, the dispatch wave
     const { analyzer } = setup([], clock);
-    const live = (await analyzer.tick()).bands;
-    await analyzer.analyze({ fromMs: T0 - 9 * 3_600_000, toMs: T0 - 8 * 3_600_000 }); // 02:00, the night
-    clock.advance(15_000); // within the baseline refresh: the tick reuses its own bands
-    expect((await analyzer.tick()).bands).toEqual(live);
+    // the levels: a tick may refresh a slice of tenants' features from their own history meanwhile
+    const levels = (bands: BandResult[]) => bands.map((b) => [b.tenant, b.band, b.since, b.previous]);
+    const live = levels((await analyzer.tick()).bands);
+    const night = await analyzer.analyze({ fromMs: T0 - 9 * 3_600_000, toMs: T0 - 8 * 3_600_000 }); // 02:00, the night
+    expect(levels(night.bands)).not.toEqual(live);
+    clock.advance(15_000);
+    expect(levels((await analyzer.tick()).bands)).toEqual(live);
+  });
+});
+
+describe('live tick', () => {
+  it('after the first tick reads only the newest points, and refreshes baselines a slice of tenants per tick, each within the period', async () => {
+    const model = createFleetModel({ tenants: 40, seed: SEED });
+    const sim = createSimulatedSignalSource(model);
+    const reads: { fromMs: number; toMs: number; tenants: readonly string[] | undefined }[] = [];
+    const signals: SignalSource = {
+      name: 'counting',
+      range: async (q, from, to, step) => {
+        reads.push({ fromMs: from, toMs: to, tenants: q.tenants });
+        return sim.range(q, from, to, step);
+      },
+    };
+    const clock = new ManualClock(T0);
+    const analyzer = createAnalyzer({ historyMs: 3_600_000, baselineRefreshMs: 300_000 }, { signals, clock, logger: createMemoryLogger() });
+    await analyzer.tick();
+    // the first tick is cold: one read of the whole fleet with its history
+    expect(reads).toEqual([{ fromMs: T0 - 15 * 60_000 - 3_600_000, toMs: T0, tenants: undefined }]);
+    const refreshedAt = new Map<string, number>();
+    for (let k = 1; k <= 24; k++) {
+      reads.length = 0;
+      clock.advance(15_000);
+      await analyzer.tick();
+      const now = clock.now();
+      // the window: only the last points again (the rest is held from the previous tick)
+      const window = reads.filter((r) => r.tenants === undefined);
+      expect(window).toHaveLength(1);
+      expect(now - window[0]!.fromMs).toBeLessThanOrEqual(8 * 15_000);
+      // history: for a slice of the fleet only, never all of it
+      const history = reads.filter((r) => r.tenants !== undefined);
+      for (const r of history) {
+        expect(r.fromMs).toBe(now - 15 * 60_000 - 3_600_000);
+        expect(r.tenants!.length).toBeLessThanOrEqual(4);
+        for (const t of r.tenants!) refreshedAt.set(t, now);
+      }
+    }
+    // 24 ticks of 15 s span the 5-min period: every tenant was refreshed once or more
+    expect(refreshedAt.size).toBe(40);
+  });
+
+  it('judges the same as a full read when the window is assembled from held and new points', async () => {
+    const ep = episode('pg-cpu');
+    const { analyzer, clock } = setup([ep], new ManualClock(T0 + 60_000));
+    await analyzer.tick();
+    clock.set(T0 + 4 * 60_000);
+    const r = await analyzer.tick();
+    const { analyzer: fresh } = setup([ep], new ManualClock(T0 + 4 * 60_000));
+    const full = await fresh.tick();
+    const nn = (x: typeof r) => x.findings.filter((f) => f.kind === 'noisy-neighbor').map((f) => [f.suspect?.tenant, f.resource, f.victims.map((v) => v.tenant).sort()]);
+    expect(nn(r).length).toBeGreaterThan(0);
+    expect(nn(r)).toEqual(nn(full));
+  });
+});
+
+describe('corroboration', () => {
+  it('names victims at the first point several tenants of a resource degrade together; a lone spike still waits', () => {
+    const step = 15_000;
+    const points = 300;
+    const hist = 240;
+    const tenants = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const series: SignalRange['series'][number][] = [];
+    const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
+      series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
+    const onset = hist + 20;
+    const rnd = mulberry32(3);
+    for (const t of tenants) {
+      const hurt = t !== 'a' && t !== 'f';
+      // b..e slow down together from the onset (a's share of CPU surges); f has one lone spike at 250
+      add('postgres.mean_query_seconds', t, '', (j) => 0.01 * (1 + 0.02 * rnd()) * (hurt && j >= onset ? 3 : t === 'f' && j === 250 ? 3 : 1));
+      add('postgres.load_sessions', t, 'CPU', (j) => (t === 'a' && j >= onset - 1 ? 6 : 0.5) * (1 + 0.02 * rnd()));
+    }
+    const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
+    const d = detect(range, { windowStart: hist, recentBaselineMs: hist * step });
+    const nn = d.findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(nn.map((f) => f.suspect?.tenant)).toEqual(['a']);
+    expect(nn[0]!.victims.map((v) => v.tenant).sort()).toEqual(['b', 'c', 'd', 'e']);
+    expect(Date.parse(nn[0]!.start)).toBe(T0 + onset * step);
+    expect(d.detectedAtMs.get(nn[0]!.id)).toBe(T0 + onset * step);
+    // the lone spike of f is no one's harm
+    expect(d.findings.flatMap((f) => f.victims.map((v) => v.tenant))).not.toContain('f');
+    // with corroboration off (more tenants than there are), the same victims a point later
+    const late = detect(range, { windowStart: hist, recentBaselineMs: hist * step, corroboration: 99 });
+    const lateNn = late.findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(Date.parse(lateNn[0]!.start)).toBe(T0 + onset * step);
+    expect(late.detectedAtMs.get(lateNn[0]!.id)).toBe(T0 + (onset + 1) * step);
   });
 });
 

@@ -8,11 +8,14 @@ import type { Clock } from '../lib/clock.js';
 import { describeError, RequestError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { TenantResolver } from '../tenancy/index.js';
-import { computeBands, type BandState, type BandThresholds } from './bands.js';
+import { bandFeatures, classifyBands, computeBands, type BandState, type BandThresholds, type TenantBandFeatures } from './bands.js';
 import type { Baseline } from './baseline.js';
-import { detect, type Topology } from './detect.js';
-import { SIGNAL_NAMES, type SignalSource } from './signals/index.js';
+import { baselineKey, detect, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
+import { grid, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
 import type { AnalysisResult, BandResult, Finding, Tier } from './types.js';
+
+/** points of the held live window read again on every tick (2 min at 15 s) */
+const REREAD_POINTS = 8;
 
 export interface AnalyzerOptions {
   /** grid step of the analysis; default 15 s */
@@ -26,7 +29,11 @@ export interface AnalyzerOptions {
   minRatio?: number;
   minZ?: number;
   minShareRise?: number;
-  /** how long the live loop reuses baselines before recomputing them from history; default 5 min */
+  /**
+   * how long the live loop reuses a tenant's baselines (and band features) before recomputing them
+   * from history; default 5 min. The fleet is refreshed a slice of tenants per tick, spread over this
+   * period, so no tick pays for all of it.
+   */
   baselineRefreshMs?: number;
   /**
    * points of data a baseline needs before the window may be judged; default 20 (5 min at 15 s).
@@ -76,18 +83,96 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     return t?.tier ?? (deps.resolver ? 'shared' : undefined);
   };
 
-  // live loop: baselines computed from the history once, reused for baselineRefreshMs
+  // live loop: baselines computed from the history once, then each tenant's refreshed every
+  // baselineRefreshMs — a slice of tenants per tick, so that reading and summarising 2 h of history
+  // for a 1,000-tenant fleet is spread over the period instead of stalling one tick in five minutes
   const baselineCache = new Map<string, Baseline>();
-  let baselinesAtMs = Number.NEGATIVE_INFINITY;
   const baselineRefreshMs = opts.baselineRefreshMs ?? 300_000;
+  /** when each tenant's baselines and band features were last computed (ms) */
+  const refreshedAtMs = new Map<string, number>();
+  /** band features per tenant, from the history read when its baselines were refreshed */
+  const bandFeatureCache = new Map<string, TenantBandFeatures>();
   let lastBands: BandResult[] | undefined;
+  let classifiedAtMs = Number.NEGATIVE_INFINITY;
+  let bandsDirty = false;
+  const bandOptsAt = (nowMs: number) => ({ nowMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) });
 
-  /** live = the tick: updates band hysteresis; a past window (the API, the CLI) gets its own, so it cannot disturb the live bands */
-  const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, cache?: Map<string, Baseline>, withHistory = true, live = false): Promise<AnalysisResult> => {
-    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || !(toMs >= fromMs)) {
-      throw new RequestError(`analysis window from=${fmt(fromMs)} to=${fmt(toMs)}: "to" must be a time at or after "from" (RFC 3339)`);
+  /**
+   * The live loop's last window, kept so the next tick reads through the signal source only the
+   * points that are new, plus the last REREAD_POINTS again (a sample may land after the tick that
+   * first read its point). A late sample older than that is not seen until the next cold start.
+   */
+  let held: SignalRange | undefined;
+  const windowBuffers: (Float64Array | undefined)[] = [undefined, undefined];
+  const readWindow = async (fromMs: number, toMs: number): Promise<SignalRange> => {
+    const g = grid(fromMs, toMs, stepMs);
+    const prev = held;
+    const heldEndMs = prev ? prev.startMs + prev.points * stepMs : Number.NEGATIVE_INFINITY;
+    if (!prev || prev.stepMs !== stepMs || g.startMs < prev.startMs || heldEndMs - REREAD_POINTS * stepMs <= g.startMs) {
+      return deps.signals.range({ signals: SIGNAL_NAMES }, fromMs, toMs, stepMs);
     }
-    const range = await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
+    const readFromMs = Math.max(g.startMs, heldEndMs - REREAD_POINTS * stepMs);
+    const fresh = await deps.signals.range({ signals: SIGNAL_NAMES }, readFromMs, toMs, stepMs);
+    const shift = (g.startMs - prev.startMs) / stepMs; // held point index of the window's first point
+    const kept = (readFromMs - g.startMs) / stepMs; // points of the window taken from what is held
+    const freshAt = (fresh.startMs - g.startMs) / stepMs; // window index of the fresh range's first point
+    // pair each fresh series with its held one: both come in the source's order, so a short forward
+    // scan finds it; a map of keys only when that fails (series that came or went)
+    const byKey = new Map<string, number>();
+    let keyed = false;
+    const sameKey = (a: SeriesKey, b: SeriesKey) => a.signal === b.signal && a.tenant === b.tenant && a.resource === b.resource && a.sub === b.sub;
+    const pairOf = new Int32Array(fresh.series.length).fill(-1);
+    let cursor = 0;
+    fresh.series.forEach((s, k) => {
+      for (let c = cursor; c < prev.series.length && c < cursor + 32; c++) {
+        if (sameKey(s, prev.series[c]!)) {
+          pairOf[k] = c;
+          cursor = c + 1;
+          return;
+        }
+      }
+      if (!keyed) {
+        prev.series.forEach((h, c) => byKey.set(seriesKey(h), c));
+        keyed = true;
+      }
+      pairOf[k] = byKey.get(seriesKey(s)) ?? -1;
+    });
+    // held series first (in their order), then series new in this read
+    const freshOf = new Int32Array(prev.series.length).fill(-1);
+    let added = 0;
+    pairOf.forEach((c, k) => {
+      if (c >= 0) freshOf[c] = k;
+      else added++;
+    });
+    // two buffers taken in turn: the held window is read while the next one is written, and nothing
+    // else keeps a window past its tick — no 10-MB allocation (and its collection) per tick
+    const size = (prev.series.length + added) * g.points;
+    const spare = windowBuffers[0];
+    const buffer = spare && spare.length >= size && spare.buffer !== prev.series[0]?.values.buffer ? spare : new Float64Array(Math.ceil(size * 1.25));
+    windowBuffers[0] = windowBuffers[1];
+    windowBuffers[1] = buffer;
+    const series: Series[] = [];
+    let slot = 0;
+    const place = (key: SeriesKey, held: Float64Array | undefined, recent: Float64Array | undefined) => {
+      const values = buffer.subarray(slot * g.points, (slot + 1) * g.points);
+      slot++;
+      values.fill(Number.NaN);
+      if (held) values.set(held.subarray(shift, shift + kept), 0);
+      if (recent) values.set(recent.subarray(0, g.points - freshAt), freshAt);
+      // as a source does: a series without one known point in the window is not in it
+      let any = false;
+      for (let j = 0; j < g.points && !any; j++) any = Number.isFinite(values[j]!);
+      if (any) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? baselineKey(key), values } as KeyedSeries);
+    };
+    prev.series.forEach((h, c) => place(h, h.values, freshOf[c]! >= 0 ? fresh.series[freshOf[c]!]!.values : undefined));
+    pairOf.forEach((c, k) => {
+      if (c < 0) place(fresh.series[k]!, undefined, fresh.series[k]!.values);
+    });
+    return { startMs: g.startMs, stepMs, points: g.points, series, warnings: fresh.warnings };
+  };
+
+  /** the window start inside a range read with history, as analyze() places it; `warming` while baselines cannot form yet */
+  const windowStartOf = (range: SignalRange, fromMs: number): { windowStart: number; warming: boolean } => {
     let windowStart = Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs));
     // short history: points before a baseline can exist are unknown anyway, so the window starts once
     // minHistoryPoints of data precede it; until then nothing is judged and no baseline is cached
@@ -95,36 +180,106 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     const first = firstSample(range);
     const warming = first !== undefined && first + minHistoryPoints > range.points;
     if (first !== undefined && windowStart < first + minHistoryPoints) windowStart = Math.min(range.points, first + minHistoryPoints);
+    return { windowStart, warming };
+  };
+
+  /**
+   * Refreshes the baselines and band features of the tenants that are due, from their own history
+   * (resource series come along: a handful per fleet). New tenants are due at once; a tenant with
+   * no data left is forgotten. Returns whether anything changed that the bands depend on.
+   */
+  const refreshSlice = async (window: SignalRange, nowMs: number): Promise<boolean> => {
+    const present = new Set<string>();
+    for (const s of window.series) if (s.tenant !== RESOURCE_SERIES) present.add(s.tenant);
+    const due: string[] = [];
+    for (const t of present) if (!(nowMs - (refreshedAtMs.get(t) ?? Number.NEGATIVE_INFINITY) < baselineRefreshMs)) due.push(t);
+    let changed = false;
+    const gone = new Set<string>();
+    for (const t of refreshedAtMs.keys()) {
+      if (present.has(t)) continue;
+      gone.add(t);
+      refreshedAtMs.delete(t);
+      changed = bandFeatureCache.delete(t) || changed;
+    }
+    // a tenant that went away takes its baselines with it (the cache stays bounded by the fleet)
+    if (gone.size) for (const k of baselineCache.keys()) if (gone.has(k.split('\u0001')[2]!)) baselineCache.delete(k);
+    if (due.length === 0) return changed;
+    const fromMs = nowMs - tickWindowMs;
+    const range = await deps.signals.range({ signals: SIGNAL_NAMES, tenants: due }, fromMs - historyMs, nowMs, stepMs);
+    const { windowStart, warming } = windowStartOf(range, fromMs);
+    if (warming) return changed;
+    fillRecentBaselines(range, windowStart, historyMs, baselineCache);
+    for (const [t, f] of bandFeatures(range, window)) bandFeatureCache.set(t, f);
+    for (const t of due) refreshedAtMs.set(t, nowMs);
+    return true;
+  };
+
+  /** after the first (cold) tick: each tenant's next refresh at an even phase across the period */
+  const staggerRefreshes = (range: SignalRange, nowMs: number, result: AnalysisResult): void => {
+    const tenants = [...new Set(range.series.filter((s) => s.tenant !== RESOURCE_SERIES).map((s) => s.tenant))].sort();
+    tenants.forEach((t, k) => refreshedAtMs.set(t, nowMs - (k / tenants.length) * baselineRefreshMs));
+    lastBands = result.bands;
+    classifiedAtMs = nowMs;
+  };
+
+  /** live = the tick: updates band hysteresis; a past window (the API, the CLI) gets its own, so it cannot disturb the live bands */
+  const analyze = async ({ fromMs, toMs }: AnalysisWindowMs, live?: { cache: Map<string, Baseline>; withHistory: boolean }): Promise<AnalysisResult & { range: SignalRange }> => {
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || !(toMs >= fromMs)) {
+      throw new RequestError(`analysis window from=${fmt(fromMs)} to=${fmt(toMs)}: "to" must be a time at or after "from" (RFC 3339)`);
+    }
+    const withHistory = live?.withHistory ?? true;
+    const range = live && !withHistory ? await readWindow(fromMs, toMs) : await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
+    if (live) held = range;
+    const { windowStart, warming } = windowStartOf(range, fromMs);
+    const cache = live?.cache;
     const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache && !warming ? { baselineCache: cache } : {}) });
     topology = d.topology;
     detectedAtMs = d.detectedAtMs;
-    // bands move slowly: the live loop recomputes them with the baselines (on the ticks that read history)
-    const bandOpts = { nowMs: toMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) };
+    // bands move slowly: the live loop keeps them from the features its refreshes compute
     let bands: BandResult[];
-    if (!live) bands = computeBands(range, new Map(), bandOpts);
-    else {
-      bands = withHistory || !lastBands ? computeBands(range, bandState, bandOpts) : lastBands;
-      lastBands = bands;
-    }
+    if (!live) bands = computeBands(range, new Map(), bandOptsAt(toMs));
+    else if (withHistory || !lastBands) {
+      // the live loop's resource shares are over the tick window, as its slice refreshes see them
+      const features = bandFeatures(range, withHistory ? subRange(range, Math.max(0, Math.ceil((fromMs - range.startMs) / stepMs))) : undefined);
+      bands = classifyBands(features, bandState, bandOptsAt(toMs));
+      if (withHistory) {
+        bandFeatureCache.clear();
+        for (const [t, f] of features) bandFeatureCache.set(t, f);
+      }
+    } else bands = lastBands;
     return {
       generatedAt: new Date(deps.clock.now()).toISOString(),
       window: { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() },
       findings: d.findings,
       bands,
       ...(range.warnings.length ? { warnings: [...range.warnings] } : {}),
+      range,
     };
   };
 
   return {
-    analyze: (w) => analyze(w),
+    analyze: async (w) => {
+      const { range: _range, ...result } = await analyze(w);
+      return result;
+    },
     async tick() {
       const now = deps.clock.now();
-      const fresh = now - baselinesAtMs < baselineRefreshMs && baselineCache.size > 0;
-      if (!fresh) {
-        baselineCache.clear();
-        baselinesAtMs = now;
+      // cold (the first tick, or while the store still warms up): everything from history
+      const cold = baselineCache.size === 0;
+      const { range, ...result } = await analyze({ fromMs: now - tickWindowMs, toMs: now }, { cache: baselineCache, withHistory: cold });
+      if (cold) {
+        if (baselineCache.size > 0) staggerRefreshes(range, now, result);
+      } else {
+        // the slice refreshed goes into the next tick's baselines; the bands, which move slowly, are
+        // reclassified from the refreshed features a few times per refresh period, not on every tick
+        if (await refreshSlice(range, now)) bandsDirty = true;
+        if (bandsDirty && now - classifiedAtMs >= baselineRefreshMs / 5) {
+          lastBands = classifyBands(bandFeatureCache, bandState, bandOptsAt(now));
+          classifiedAtMs = now;
+          bandsDirty = false;
+          result.bands = lastBands;
+        }
       }
-      const result = await analyze({ fromMs: now - tickWindowMs, toMs: now }, baselineCache, !fresh, true);
       for (const f of result.findings) {
         const k = episodeKey(f);
         const endMs = f.end ? Date.parse(f.end) : undefined;
@@ -168,6 +323,12 @@ function firstSample(range: { series: readonly { values: ArrayLike<number> }[]; 
     if (first === 0) break;
   }
   return first < range.points ? first : undefined;
+}
+
+/** the points [from, points) of a range, as views (no copy) */
+function subRange(range: SignalRange, from: number): SignalRange {
+  const f = Math.min(from, range.points);
+  return { ...range, startMs: range.startMs + f * range.stepMs, points: range.points - f, series: range.series.map((s) => ({ ...s, values: s.values.subarray(f) })) };
 }
 
 function fmt(ms: number): string {

@@ -67,8 +67,25 @@ export function learnThresholds(volumes: number[]): BandThresholds | undefined {
   return { lowRps: Math.exp((xs[best.a - 1]! + xs[best.a]!) / 2), highRps: Math.exp((xs[best.b - 1]! + xs[best.b]!) / 2) };
 }
 
+/** what a tenant's band is decided from: its features, and whether its volume is requests or transactions */
+export interface TenantBandFeatures {
+  basis: 'requests' | 'transactions';
+  features: Record<string, number>;
+}
+
+/** bands of a whole range: features of every tenant, then one classification over the fleet */
 export function computeBands(range: SignalRange, state: Map<string, BandState>, opts: BandOptions): BandResult[] {
-  const margin = opts.margin ?? 0.15;
+  return classifyBands(bandFeatures(range), state, opts);
+}
+
+/**
+ * Features of every tenant in `range`. Volume and burstiness are per tenant; resource shares are
+ * relative to everyone on the node / cluster, so they are taken from `sharesFrom` when given (the live
+ * loop refreshes a slice of tenants from their history, and the shares from the window every tenant
+ * is in).
+ */
+export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?: ReadonlySet<string>): Map<string, TenantBandFeatures> {
+  const shareSource = sharesFrom ? bandFeatures(sharesFrom, undefined, new Set(range.series.map((x) => x.tenant))) : undefined;
   const perTenant = new Map<string, { rps?: Float64Array; tps?: Float64Array; cpu?: Float64Array; node?: string; load: Float64Array[] }>();
   const nodeTotals = new Map<string, Float64Array>();
   const pgTotals = new Float64Array(range.points);
@@ -89,51 +106,76 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
     }
     perTenant.set(s.tenant, e);
   }
-  // finite values, sorted, as a typed array (typed sorts are numeric and far faster than Array#sort)
-  const sortedFinite = (v: Float64Array | undefined): Float64Array => {
+  // finite values as a typed array, for quantiles by selection
+  const finite = (v: Float64Array | undefined): Float64Array => {
     if (!v) return new Float64Array(0);
     const out = new Float64Array(v.length);
     let n = 0;
     for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
-    return out.subarray(0, n).sort();
+    return out.subarray(0, n);
   };
-  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!);
-  const features = new Map<string, Record<string, number>>();
-  const basisOf = new Map<string, 'requests' | 'transactions'>();
+  // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
+  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : selectRank(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
+  const out = new Map<string, TenantBandFeatures>();
   for (const [tenant, e] of perTenant) {
+    if (only && !only.has(tenant)) continue;
     // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
     // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
-    const rps = sortedFinite(e.rps);
+    const rps = finite(e.rps);
     const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
-    const vol = basis === 'requests' ? rps : sortedFinite(e.tps);
+    const vol = basis === 'requests' ? rps : finite(e.tps);
     if (vol.length === 0) continue;
     const median = q(vol, 0.5);
     const peak = q(vol, 0.95);
-    basisOf.set(tenant, basis);
     let cpuShare = Number.NaN;
-    if (e.cpu && e.node) {
+    if (shareSource) cpuShare = shareSource.get(tenant)?.features.nodeCpuShare ?? Number.NaN;
+    else if (e.cpu && e.node) {
       const tot = nodeTotals.get(e.node)!;
-      const shares: number[] = [];
-      for (let i = 0; i < range.points; i++) if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) shares.push(e.cpu[i]! / tot[i]!);
-      cpuShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : Number.NaN;
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < range.points; i++) {
+        if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) {
+          sum += e.cpu[i]! / tot[i]!;
+          n++;
+        }
+      }
+      cpuShare = n ? sum / n : Number.NaN;
     }
     let pgShare = Number.NaN;
-    if (e.load.length) {
-      const shares: number[] = [];
+    if (shareSource) pgShare = shareSource.get(tenant)?.features.postgresLoadShare ?? Number.NaN;
+    else if (e.load.length) {
+      let sum = 0;
+      let n = 0;
       for (let i = 0; i < range.points; i++) {
         let mine = 0;
         for (const l of e.load) if (Number.isFinite(l[i]!)) mine += l[i]!;
-        if (pgTotals[i]! > 0) shares.push(mine / pgTotals[i]!);
+        if (pgTotals[i]! > 0) {
+          sum += mine / pgTotals[i]!;
+          n++;
+        }
       }
-      pgShare = shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : Number.NaN;
+      pgShare = n ? sum / n : Number.NaN;
     }
-    features.set(tenant, {
+    const features = {
       ...(basis === 'requests' ? { peakRequestsPerSecond: peak, medianRequestsPerSecond: median } : { medianTransactionsPerSecond: median }),
-      peakTransactionsPerSecond: q(sortedFinite(e.tps), 0.95),
+      peakTransactionsPerSecond: q(finite(e.tps), 0.95),
       burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
       nodeCpuShare: cpuShare,
       postgresLoadShare: pgShare,
-    });
+    };
+    out.set(tenant, { basis, features });
+  }
+  return out;
+}
+
+/** bands from tenants' features: thresholds (configured or learned from the fleet), hysteresis, tier mismatch */
+export function classifyBands(all: ReadonlyMap<string, TenantBandFeatures>, state: Map<string, BandState>, opts: BandOptions): BandResult[] {
+  const margin = opts.margin ?? 0.15;
+  const features = new Map<string, Record<string, number>>();
+  const basisOf = new Map<string, 'requests' | 'transactions'>();
+  for (const [t, f] of all) {
+    features.set(t, f.features);
+    basisOf.set(t, f.basis);
   }
   const byBasis = (b: 'requests' | 'transactions') => [...features].filter(([t]) => basisOf.get(t) === b).map(([, f]) => (b === 'requests' ? f.peakRequestsPerSecond! : f.peakTransactionsPerSecond!));
   const thresholdsFor = {
@@ -142,7 +184,7 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
     transactions: learnThresholds(byBasis('transactions')) ?? { lowRps: 2, highRps: 20 },
   };
   const out: BandResult[] = [];
-  for (const [tenant, f] of [...features.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [tenant, f] of [...features.entries()].sort((a, b) => byLocale.compare(a[0], b[0]))) {
     const basis = basisOf.get(tenant)!;
     const th = thresholdsFor[basis];
     const v = basis === 'requests' ? f.peakRequestsPerSecond! : f.peakTransactionsPerSecond!;
@@ -177,4 +219,41 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
     });
   }
   return out;
+}
+
+/** the order localeCompare gives, without building a collator per comparison */
+const byLocale = new Intl.Collator();
+
+/** the k-th smallest of a (permuted in place) */
+function selectRank(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const mid = (left + right) >> 1;
+    if (a[mid]! < a[left]!) swap(a, mid, left);
+    if (a[right]! < a[left]!) swap(a, right, left);
+    if (a[right]! < a[mid]!) swap(a, right, mid);
+    const pivot = a[mid]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return a[k]!;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }

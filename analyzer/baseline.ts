@@ -24,9 +24,60 @@ export interface Baseline {
 
 export const UNKNOWN_BASELINE: Baseline = { center: Number.NaN, spread: Number.NaN, n: 0 };
 
-/** median of the finite values in values[from, to), using `scratch` to avoid allocation */
+/** the scratch buffer robust() uses when none is passed: grown on demand, never shrunk */
+let sharedScratch = new Float64Array(1024);
+
+/**
+ * median of a[0, n) by selection (the array is permuted): O(n) rather than a sort, and exactly the
+ * same value a sort would give (the mean of the two middle order statistics when n is even)
+ */
+function medianOf(a: Float64Array, n: number): number {
+  const k = n >> 1;
+  select(a, 0, n - 1, k);
+  if (n % 2) return a[k]!;
+  // after selection a[0, k) holds the k smallest: the lower middle is their maximum
+  let lo = a[0]!;
+  for (let i = 1; i < k; i++) if (a[i]! > lo) lo = a[i]!;
+  return (lo + a[k]!) / 2;
+}
+
+/** Hoare selection: afterwards a[k] is the k-th smallest of a[left, right], smaller ones before it */
+function select(a: Float64Array, left: number, right: number, k: number): void {
+  while (right > left) {
+    // median of three as the pivot: sorted or constant runs (idle tenants) stay linear
+    const mid = (left + right) >> 1;
+    if (a[mid]! < a[left]!) swap(a, mid, left);
+    if (a[right]! < a[left]!) swap(a, right, left);
+    if (a[right]! < a[mid]!) swap(a, right, mid);
+    const pivot = a[mid]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/** median and MAD of the finite values in values[from, to), using `scratch` (or a shared buffer) to avoid allocation */
 export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8, scratch?: Float64Array): Baseline {
-  const buf = scratch && scratch.length >= to - from ? scratch : new Float64Array(Math.max(0, to - from));
+  const len = Math.max(0, to - from);
+  let buf = scratch && scratch.length >= len ? scratch : sharedScratch;
+  if (buf.length < len) buf = sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));
   let n = 0;
   let sum = 0;
   let sumSq = 0;
@@ -39,11 +90,9 @@ export function robust(values: ArrayLike<number>, from = 0, to = values.length, 
     }
   }
   if (n < minSamples) return { ...UNKNOWN_BASELINE, n };
-  const a = buf.subarray(0, n).sort();
-  const med = n % 2 ? a[n >> 1]! : (a[(n >> 1) - 1]! + a[n >> 1]!) / 2;
-  for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]! - med);
-  a.sort();
-  const mad = n % 2 ? a[n >> 1]! : (a[(n >> 1) - 1]! + a[n >> 1]!) / 2;
+  const med = medianOf(buf, n);
+  for (let i = 0; i < n; i++) buf[i] = Math.abs(buf[i]! - med);
+  const mad = medianOf(buf, n);
   const mean = sum / n;
   return { center: med, spread: 1.4826 * mad, n, mean, sd: Math.sqrt(Math.max(0, sumSq / n - mean * mean)) };
 }

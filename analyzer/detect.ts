@@ -3,7 +3,8 @@
  *
  * For every point of the window:
  *  1. victims — tenants whose harm signals (query latency, ingress p95, error ratio) deviate from
- *     their robust baseline for two consecutive points (a single spike is not an incident);
+ *     their robust baseline for two consecutive points (a single spike is not an incident), or at
+ *     one point together with enough co-tenants of the same resource (corroboration);
  *  2. the shared resource that explains them — a PostgreSQL cluster when their query latency is up,
  *     the Redis instance when its canary stalls, else the ingress when victims span several nodes,
  *     else their node;
@@ -34,6 +35,15 @@ export interface DetectOptions {
   minShareRise?: number;
   /** consecutive degraded points before a tenant counts as a victim */
   persistence?: number;
+  /**
+   * tenants of one resource degraded at the same point that count as victims at once, without
+   * waiting for `persistence`: one tenant's single bad sample is noise, several at once on a shared
+   * resource are not. Default 3, and at least `corroborationShare` of the resource's tenants (on a
+   * big resource a few lone spikes coincide by chance every minute).
+   */
+  corroboration?: number;
+  /** share of a resource's tenants that must degrade together for corroboration; default 0.1 */
+  corroborationShare?: number;
   /** points an episode may miss and still be the same episode */
   gapTolerance?: number;
   /**
@@ -60,28 +70,47 @@ const TOPOLOGY_SIGNALS: Record<ResourceKind, SignalName[]> = {
   ingress: ['ingress.request_rate', 'ingress.p95_latency_seconds'],
 };
 
+/** the resource kind a signal names a tenant's use of, for the topology */
+const TOPOLOGY_KIND = new Map<SignalName, ResourceKind>(
+  (Object.keys(TOPOLOGY_SIGNALS) as ResourceKind[]).flatMap((kind) => TOPOLOGY_SIGNALS[kind].map((signal) => [signal, kind] as const)),
+);
+
 /** who shares which node, PostgreSQL cluster, Redis instance and ingress — from the signals' labels */
 export function buildTopology(series: readonly Series[]): Topology {
   const topo: Topology = { node: new Map(), postgres: new Map(), redis: new Map(), ingress: new Map(), of: new Map() };
-  const seen = new Set<string>();
   for (const s of series) {
     if (s.tenant === RESOURCE_SERIES) continue;
-    for (const kind of Object.keys(TOPOLOGY_SIGNALS) as ResourceKind[]) {
-      if (!TOPOLOGY_SIGNALS[kind].includes(s.signal)) continue;
-      const k = `${kind}\u0001${s.resource}\u0001${s.tenant}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const m = topo[kind];
-      const list = m.get(s.resource) ?? [];
-      list.push(s.tenant);
-      m.set(s.resource, list);
-      let of = topo.of.get(s.tenant);
-      if (!of) topo.of.set(s.tenant, (of = { node: [], postgres: [], redis: [], ingress: [] }));
-      of[kind].push(s.resource);
-    }
+    const kind = TOPOLOGY_KIND.get(s.signal);
+    if (!kind) continue;
+    let of = topo.of.get(s.tenant);
+    // a tenant uses one or two resources of a kind: a scan of its list is the cheapest "seen" test
+    if (of?.[kind].includes(s.resource)) continue;
+    if (!of) topo.of.set(s.tenant, (of = { node: [], postgres: [], redis: [], ingress: [] }));
+    of[kind].push(s.resource);
+    const m = topo[kind];
+    const list = m.get(s.resource);
+    if (list) list.push(s.tenant);
+    else m.set(s.resource, [s.tenant]);
   }
   for (const kind of ['node', 'postgres', 'redis', 'ingress'] as const) for (const list of topo[kind].values()) list.sort();
   return topo;
+}
+
+/** the key a baseline of a series is kept under between calls (DetectOptions.baselineCache) */
+export function baselineKey(s: { signal: string; sub: string; tenant: string; resource: string }): string {
+  return `${s.signal}\u0001${s.sub}\u0001${s.tenant}\u0001${s.resource}`;
+}
+
+/**
+ * Recent-history baselines of every series of a range, from the points before `windowStart`, into
+ * `cache` (the live loop refreshes a slice of tenants per tick with this). The same figures detect()
+ * computes for a window starting at `windowStart` without time-of-day slots.
+ */
+export function fillRecentBaselines(range: SignalRange, windowStart: number, recentMs: number, cache: Map<string, Baseline>): void {
+  const W = Math.max(0, Math.min(windowStart, range.points));
+  if (W === 0) return;
+  const from = Math.max(0, W - Math.round(recentMs / range.stepMs));
+  for (const s of range.series) cache.set((s as KeyedSeries).key ?? baselineKey(s), robust(s.values, from, W));
 }
 
 interface Mech {
@@ -136,6 +165,10 @@ export interface DetectResult {
 }
 
 const DAY = 86_400_000;
+const NO_SLOTS: (Baseline | undefined)[] = [];
+
+/** a series that carries its baselineKey() (the live loop keeps it across ticks rather than rebuild it) */
+export type KeyedSeries = Series & { readonly key?: string };
 
 export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const W = Math.max(0, Math.min(opts.windowStart, range.points));
@@ -143,38 +176,56 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const minZ = opts.minZ ?? 4;
   const minShareRise = opts.minShareRise ?? 0.08;
   const persistence = opts.persistence ?? 2;
+  const corroboration = Math.max(2, opts.corroboration ?? 3);
+  const corroborationShare = opts.corroborationShare ?? 0.1;
   const gapTolerance = opts.gapTolerance ?? 4;
   const recentMs = opts.recentBaselineMs ?? 2 * 3_600_000;
   const { startMs, stepMs, points } = range;
   const topo = buildTopology(range.series);
 
-  const tenantSeries = new Map<string, Float64Array>();
   const resourceSeries = new Map<string, Float64Array>();
+  const keys: string[] = [];
   for (const s of range.series) {
-    const k = `${s.signal}\u0001${s.sub}\u0001${s.tenant}\u0001${s.resource}`;
-    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, s.values as Float64Array);
-    else tenantSeries.set(k, s.values as Float64Array);
+    keys.push((s as KeyedSeries).key ?? baselineKey(s));
+    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, s.values);
   }
-  const get = (signal: SignalName, sub: string, tenant: string, resource: string) => tenantSeries.get(`${signal}\u0001${sub}\u0001${tenant}\u0001${resource}`);
+  // by key, built on first use: only points with victims look series up by tenant
+  let tenantSeries: Map<string, Float64Array> | undefined;
+  const get = (signal: SignalName, sub: string, tenant: string, resource: string) => {
+    if (!tenantSeries) {
+      tenantSeries = new Map();
+      range.series.forEach((s, i) => {
+        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, s.values);
+      });
+    }
+    return tenantSeries.get(`${signal}\u0001${sub}\u0001${tenant}\u0001${resource}`);
+  };
 
   // baselines from the history before the window (slot by hour-of-day when it covers ≥ 2 days)
   const baselineCache = new Map<Float64Array, { recent: Baseline; byHour: (Baseline | undefined)[] }>();
   const useSlots = W * stepMs >= 2 * DAY;
   const shared = useSlots ? undefined : opts.baselineCache;
-  // series keys only when a shared cache needs them, and only for series actually consulted
-  const seriesOf = shared ? new Map(range.series.map((s) => [s.values as Float64Array, s])) : undefined;
+  const recentFrom = Math.max(0, W - Math.round(recentMs / stepMs));
+  const computeBaseline = (values: Float64Array) => (useSlots ? slotBaselines(values, startMs, stepMs, W, { recentMs }) : { recent: robust(values, recentFrom, W), byHour: NO_SLOTS });
+  // a shared cache (the live loop): every series looked up now, and what is missing computed — and
+  // kept when computed from real history — so later ticks without history can judge usage too
+  if (shared) {
+    range.series.forEach((s, i) => {
+      const cached = shared.get(keys[i]!);
+      let b: { recent: Baseline; byHour: (Baseline | undefined)[] };
+      if (cached) b = { recent: cached, byHour: NO_SLOTS };
+      else {
+        b = computeBaseline(s.values);
+        // only a baseline computed from real history is worth keeping
+        if (W > 0) shared.set(keys[i]!, b.recent);
+      }
+      baselineCache.set(s.values, b);
+    });
+  }
   const baselineOf = (values: Float64Array, j: number): Baseline => {
     let b = baselineCache.get(values);
     if (!b) {
-      const s = seriesOf?.get(values);
-      const k = s ? `${s.signal}\u0001${s.sub}\u0001${s.tenant}\u0001${s.resource}` : '';
-      const cached = shared?.get(k);
-      if (cached) b = { recent: cached, byHour: [] };
-      else {
-        b = useSlots ? slotBaselines(values, startMs, stepMs, W, { recentMs }) : { recent: robust(values, Math.max(0, W - Math.round(recentMs / stepMs)), W), byHour: [] };
-        // only a baseline computed from real history is worth keeping
-        if (shared && W > 0) shared.set(k, b.recent);
-      }
+      b = computeBaseline(values);
       baselineCache.set(values, b);
     }
     if (useSlots) {
@@ -183,9 +234,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     }
     return b.recent;
   };
-
-  // filling a shared cache: compute every series now, so later ticks without history can judge usage too
-  if (shared && W > 0) for (const s of range.series) baselineOf(s.values as Float64Array, W);
 
   /** degraded at point j: true, false, or undefined when unknown (gap or no baseline) */
   const degradedAt = (signal: SignalName, values: Float64Array, j: number): { ratio: number; base: number; obs: number } | false | undefined => {
@@ -203,23 +251,17 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
 
   // Victim tests once per series and point (not per tenant lookup per point): ratio when degraded, 0 when not
-  interface VictimSeries {
-    tenant: string;
-    signal: SignalName;
-    family: 'pg' | 'ingress';
-    values: Float64Array;
-    ratio: Float64Array;
-    base: Float64Array;
-  }
   const victimSeries: VictimSeries[] = [];
   const j0 = Math.max(0, W - persistence + 1);
-  for (const s of range.series) {
-    // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
-    // resource, but no tenant: its latency is nobody's harm
-    if (s.tenant === RESOURCE_SERIES || s.tenant === UNATTRIBUTED_TENANT || !VICTIM_SIGNALS.includes(s.signal)) continue;
-    const values = s.values as Float64Array;
-    const ratio = new Float64Array(points);
-    const base = new Float64Array(points);
+  // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
+  // resource, but no tenant: its latency is nobody's harm
+  const harmSeries = range.series.filter((s) => s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal));
+  // ratios and baselines of every victim series as views of one buffer (one allocation, not thousands)
+  const victimBuffer = new Float64Array(2 * harmSeries.length * points);
+  for (const [k, s] of harmSeries.entries()) {
+    const values = s.values;
+    const ratio = victimBuffer.subarray(2 * k * points, (2 * k + 1) * points);
+    const base = victimBuffer.subarray((2 * k + 1) * points, (2 * k + 2) * points);
     if (useSlots || s.signal === 'ingress.error_ratio') {
       for (let j = j0; j < points; j++) {
         const d = degradedAt(s.signal, values, j);
@@ -244,18 +286,83 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
     }
-    victimSeries.push({ tenant: s.tenant, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });
+    victimSeries.push({ tenant: s.tenant, resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });
   }
   /** per point, the victim series degraded for `persistence` consecutive points */
-  const degradedByPoint = new Map<number, VictimSeries[]>();
+  const degradedByPoint: (VictimSeries[] | undefined)[] = new Array<VictimSeries[] | undefined>(points).fill(undefined);
+  /** per point, how many points before it its earliest victim was already degraded (the episode onset) */
+  const onsetBack = new Int32Array(points);
+  const jFirst = Math.max(W, persistence - 1);
+  /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them) */
+  const fresh: (VictimSeries[] | undefined)[] = new Array<VictimSeries[] | undefined>(points).fill(undefined);
   for (const v of victimSeries) {
-    for (let j = Math.max(W, persistence - 1); j < points; j++) {
-      let ok = true;
-      for (let p = 0; p < persistence; p++) if (!(v.ratio[j - p]! > 0)) ok = false;
-      if (!ok) continue;
-      const list = degradedByPoint.get(j);
+    // consecutive degraded points ending at j (counted from where the tests began)
+    let run = 0;
+    for (let j = Math.max(0, Math.min(W, jFirst - persistence + 1)); j < points; j++) {
+      run = v.ratio[j]! > 0 ? run + 1 : 0;
+      if (j < W || run === 0) continue;
+      if (j < jFirst || run < persistence) {
+        (fresh[j] ??= []).push(v);
+        continue;
+      }
+      const list = degradedByPoint[j];
       if (list) list.push(v);
-      else degradedByPoint.set(j, [v]);
+      else degradedByPoint[j] = [v];
+      onsetBack[j] = persistence - 1;
+    }
+  }
+  // corroboration groups (family and resource), numbered once: per point only counts, no keys
+  const groupIndex = new Map<string, number>();
+  const groupOf = new Int32Array(victimSeries.length);
+  victimSeries.forEach((v, k) => {
+    const key = `${v.family}\u0001${v.resource}`;
+    let g = groupIndex.get(key);
+    if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
+    groupOf[k] = g;
+  });
+  const indexOf = new Map(victimSeries.map((v, k) => [v, k]));
+  /** tenants with a victim signal per group: what a corroborating share is of */
+  const groupTenants = new Int32Array(groupIndex.size);
+  {
+    const seen = new Set<string>();
+    victimSeries.forEach((v, k) => {
+      const key = `${groupOf[k]}\u0001${v.tenant}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      groupTenants[groupOf[k]!]!++;
+    });
+  }
+  const needed = Array.from(groupTenants, (n) => Math.max(corroboration, Math.ceil(corroborationShare * n)));
+  // corroboration: tenants of one resource degraded together at a point are victims from that point
+  // on, not `persistence` points later — a contention that ramps up over minutes is named as soon as
+  // it hurts several tenants, while one tenant's lone bad sample still waits for the next
+  for (let j = W; j < points; j++) {
+    const f = fresh[j];
+    if (!f || f.length === 0) continue;
+    const groups = new Map<number, VictimSeries[]>();
+    for (const v of f) {
+      const g = groupOf[indexOf.get(v)!]!;
+      const list = groups.get(g);
+      if (list) list.push(v);
+      else groups.set(g, [v]);
+    }
+    for (const [gi, g] of groups) {
+      // quick rejection: fewer degraded series than tenants needed, settled ones included
+      let settledCount = 0;
+      for (const v of degradedByPoint[j] ?? []) if (groupOf[indexOf.get(v)!] === gi) settledCount++;
+      if (g.length + settledCount < needed[gi]!) continue;
+      const tenants = new Set<string>();
+      for (const v of g) tenants.add(v.tenant);
+      for (const v of degradedByPoint[j] ?? []) if (groupOf[indexOf.get(v)!] === gi) tenants.add(v.tenant);
+      if (tenants.size < needed[gi]!) continue;
+      const list = (degradedByPoint[j] ??= []);
+      for (const v of g) {
+        list.push(v);
+        // its degraded run so far: the onset is that many points back, no more
+        let back = 0;
+        while (back + 1 < persistence && j - back - 1 >= 0 && v.ratio[j - back - 1]! > 0) back++;
+        onsetBack[j] = Math.max(onsetBack[j]!, back);
+      }
     }
   }
 
@@ -267,41 +374,71 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return Number.isFinite(a) ? a : b;
   };
 
-  const usageMemo = new Map<string, [string, Float64Array][]>();
-  const usageOf = (kind: ResourceKind, id: string, mech: Mech, members: string[]): [string, Float64Array][] => {
+  const mechMemo = new Map<string, MechData>();
+  /** a resource's members' usage series of one mechanism, with their baselines when one serves the whole window */
+  const mechData = (kind: ResourceKind, id: string, mech: Mech, members: string[]): MechData => {
     const k = `${kind}\u0001${id}\u0001${mech.name}`;
-    let list = usageMemo.get(k);
-    if (!list) {
-      list = [];
+    let m = mechMemo.get(k);
+    if (!m) {
+      const tenants: string[] = [];
+      const values: Float64Array[] = [];
       for (const t of members) {
         const v = get(mech.signal, mech.sub, t, id);
-        if (v) list.push([t, v]);
+        if (v) {
+          tenants.push(t);
+          values.push(v);
+        }
       }
-      usageMemo.set(k, list);
+      const n = values.length;
+      m = {
+        tenants,
+        values,
+        bases: useSlots ? undefined : values.map((v) => baselineOf(v, W)),
+        index: new Map(tenants.map((t, i) => [t, i])),
+        u: new Float64Array(n),
+        ub: new Float64Array(n),
+        ratio: new Float64Array(n),
+        z: new Float64Array(n),
+        rise: new Float64Array(n),
+        inc: new Uint8Array(n),
+      };
+      mechMemo.set(k, m);
     }
-    return list;
+    return m;
   };
 
   const detections: PointDetection[] = [];
-  const pointsWithVictims = [...degradedByPoint.keys()].sort((a, b) => a - b);
-  for (const j of pointsWithVictims) {
+  for (let j = 0; j < points; j++) {
+    if (!degradedByPoint[j]) continue;
     // 1. victims by signal family: the strongest degraded signal per tenant
-    const pgVictims = new Map<string, Victim & { ratio: number }>();
-    const ingVictims = new Map<string, Victim & { ratio: number }>();
-    for (const v of degradedByPoint.get(j)!) {
-      const m = v.family === 'pg' ? pgVictims : ingVictims;
+    // (the winning series first; a victim object only for a tenant a candidate resource takes)
+    const pgWinners = new Map<string, VictimSeries>();
+    const ingWinners = new Map<string, VictimSeries>();
+    for (const v of degradedByPoint[j]!) {
+      const m = v.family === 'pg' ? pgWinners : ingWinners;
       const prev = m.get(v.tenant);
-      if (!prev || v.ratio[j]! > prev.ratio) m.set(v.tenant, { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]!, ratio: v.ratio[j]! });
+      if (!prev || v.ratio[j]! > prev.ratio[j]!) m.set(v.tenant, v);
     }
-    if (pgVictims.size === 0 && ingVictims.size === 0) continue;
+    if (pgWinners.size === 0 && ingWinners.size === 0) continue;
+    const victimAt = (v: VictimSeries): PointVictim => {
+      // degraded for fewer than `persistence` points: a victim by corroboration only (so far)
+      let solo = false;
+      for (let p = 1; p < persistence; p++) if (!(j - p >= 0 && v.ratio[j - p]! > 0)) solo = true;
+      return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]!, ratio: v.ratio[j]!, ...(solo ? { solo } : {}) };
+    };
+    const pgVictims = new LazyVictims(pgWinners, victimAt);
+    const ingVictims = new LazyVictims(ingWinners, victimAt);
 
     // 2. candidate resources with their victims
-    const candidates: { kind: ResourceKind; id: string; victims: (Victim & { ratio: number })[] }[] = [];
+    const candidates: { kind: ResourceKind; id: string; victims: PointVictim[] }[] = [];
     for (const [cluster, members] of topo.postgres) {
-      const v = members.filter((t) => pgVictims.has(t)).map((t) => pgVictims.get(t)!);
+      const v: PointVictim[] = [];
+      for (const t of members) if (pgVictims.has(t)) v.push(pgVictims.get(t)!);
       if (v.length) candidates.push({ kind: 'postgres', id: cluster, victims: v });
     }
-    const explained = new Set(pgVictims.keys());
+    // ingress victims a PostgreSQL or Redis victim already explains (not a copy of the pg victims per point)
+    const redisExplained = new Set<string>();
+    const explained = { has: (t: string) => pgVictims.has(t) || redisExplained.has(t) };
     for (const [inst, members] of topo.redis) {
       const canary = resourceSeries.get(`redis.canary_p99_seconds\u0001${inst}`);
       if (!canary) continue;
@@ -309,7 +446,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       for (let p = 0; p < persistence; p++) if (!degradedAt('redis.canary_p99_seconds', canary, j - p)) stalled = false;
       if (!stalled) continue;
       const v = members.filter((t) => ingVictims.has(t) && !explained.has(t)).map((t) => ingVictims.get(t)!);
-      for (const x of v) explained.add(x.tenant);
+      for (const x of v) redisExplained.add(x.tenant);
       if (v.length) candidates.push({ kind: 'redis', id: inst, victims: v });
     }
     const rest = [...ingVictims.keys()].filter((t) => !explained.has(t));
@@ -334,59 +471,81 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     // 3–4. mechanism and suspects per candidate
     for (const c of candidates) {
       const members = topo[c.kind].get(c.id) ?? c.victims.map((v) => v.tenant);
-      type Cand = { mech: Mech; rel: number; util: number; total: number; base: number; topRise: number; contended: boolean; rows: { tenant: string; u: number; ub: number; rise: number; ratio: number; z: number }[] };
+      type Cand = { mech: Mech; data: MechData; rel: number; util: number; total: number; base: number; topRise: number; contended: boolean };
       let best: Cand | undefined;
       let busiest: Cand | undefined;
       for (const mech of MECHANISMS[c.kind]) {
-        const rows: { tenant: string; u: number; ub: number; rise: number; ratio: number; z: number }[] = [];
+        // every member's usage, baseline, ratio, z and share rise at j, into the mechanism's scratch arrays
+        const m = mechData(c.kind, c.id, mech, members);
+        const { values, bases, u, ub, ratio, z, rise, inc } = m;
         let total = 0;
         let base = 0;
-        const baselines: Baseline[] = [];
-        for (const [t, v] of usageOf(c.kind, c.id, mech, members)) {
-          const u = usageAt(v, j);
-          const b = baselineOf(v, j);
-          if (!Number.isFinite(u) || !Number.isFinite(b.center)) continue;
-          total += u;
+        let rows = 0;
+        let sdSq = 0;
+        for (let i = 0; i < values.length; i++) {
+          const ui = usageAt(values[i]!, j);
+          const b = bases ? bases[i]! : baselineOf(values[i]!, j);
+          if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
+            inc[i] = 0;
+            continue;
+          }
+          inc[i] = 1;
+          rows++;
+          total += ui;
           base += b.center;
-          baselines.push(b);
+          sdSq += (b.sd ?? 0) ** 2;
           const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
-          rows.push({ tenant: t, u, ub: b.center, rise: 0, ratio: u / Math.max(b.center, 1e-12), z: (u - b.center) / floor });
+          u[i] = ui;
+          ub[i] = b.center;
+          ratio[i] = ui / Math.max(b.center, 1e-12);
+          z[i] = (ui - b.center) / floor;
         }
-        if (!(base > 0) && rows.length > 0) {
+        if (!(base > 0) && rows > 0) {
           // every member mostly idle (sampled active sessions are 0 most of the time, so every median
           // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
           // rise against the spread of such sampling across the members — one session caught active by
           // one sample of a tenant never seen active before is sampling noise, not a surge
           base = 0;
-          const pooledSd = Math.sqrt(baselines.reduce((a, b) => a + (b.sd ?? 0) ** 2, 0) / baselines.length);
-          rows.forEach((r, i) => {
-            const b = baselines[i]!;
-            const m = b.mean ?? 0;
-            const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(m), 1e-9);
-            r.ub = m;
-            r.ratio = r.u / Math.max(m, 1e-12);
-            r.z = (r.u - m) / floor;
-            base += m;
-          });
+          const pooledSd = Math.sqrt(sdSq / rows);
+          for (let i = 0; i < values.length; i++) {
+            if (!inc[i]) continue;
+            const b = bases ? bases[i]! : baselineOf(values[i]!, j);
+            const mean = b.mean ?? 0;
+            const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(mean), 1e-9);
+            ub[i] = mean;
+            ratio[i] = u[i]! / Math.max(mean, 1e-12);
+            z[i] = (u[i]! - mean) / floor;
+            base += mean;
+          }
         }
-        if (rows.length === 0 || !(total > 0) || !(base > 0)) continue;
-        for (const r of rows) r.rise = r.u / total - r.ub / base;
+        if (rows === 0 || !(total > 0) || !(base > 0)) continue;
+        let topRise = 0;
+        for (let i = 0; i < values.length; i++) {
+          if (!inc[i]) continue;
+          rise[i] = u[i]! / total - ub[i]! / base;
+          topRise = Math.max(topRise, rise[i]!);
+        }
         const capSeries = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
         const cap = capSeries ? capSeries[j]! : Number.NaN;
         const util = Number.isFinite(cap) && cap > 0 ? total / cap : Number.NaN;
         const rel = (total - base) / base;
-        const topRise = rows.reduce((m, r) => Math.max(m, r.rise), 0);
-        const cand: Cand = { mech, rel, util, total, base, topRise, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85), rows };
+        const cand: Cand = { mech, data: m, rel, util, total, base, topRise, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85) };
         // the mechanism is the contended dimension where one tenant's share moved most: under contention
         // every time-based load inflates together (Little's law), only the antagonist's share grows
         if (cand.contended && (!best || topRise > best.topRise)) best = cand;
         if (!busiest || rel > busiest.rel) busiest = cand;
       }
       best ??= busiest;
-      const victimIds = new Set(c.victims.map((v) => v.tenant));
+      const bd = best?.data;
       // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
       // (its share must have grown too: under contention everyone's time-based load inflates)
-      const selfLoaded = new Set((best?.rows ?? []).filter((r) => r.ratio >= 1.8 && r.z >= minZ && r.rise >= minShareRise / 2).map((r) => r.tenant));
+      const selfLoaded = new Set<string>();
+      if (bd) {
+        for (const v of c.victims) {
+          const i = bd.index.get(v.tenant);
+          if (i !== undefined && bd.inc[i] && bd.ratio[i]! >= 1.8 && bd.z[i]! >= minZ && bd.rise[i]! >= minShareRise / 2) selfLoaded.add(v.tenant);
+        }
+      }
       // lock waits inside a tenant's own database are its own
       const lockBound = new Set<string>();
       if (c.kind === 'postgres') {
@@ -399,17 +558,18 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
       const contended = best?.contended ?? false;
-      const ranked = (best?.rows ?? []).filter((r) => r.rise > 0).sort((a, b) => b.rise - a.rise);
+      const ranked = bd ? topRisers(bd, minShareRise) : [];
       const suspects = contended ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ) : [];
       const suspectIds = new Set(suspects.map((s) => s.tenant));
-      const neighbourVictims = c.victims.filter((v) => !suspectIds.has(v.tenant) && !selfLoaded.has(v.tenant) && !lockBound.has(v.tenant));
-      const neighbourSet = new Set(neighbourVictims);
-      const selfInflicted = c.victims.filter((v) => !neighbourSet.has(v));
+      const neighbourVictims: PointVictim[] = [];
+      const selfInflicted: PointVictim[] = [];
+      for (const v of c.victims) (suspectIds.has(v.tenant) || selfLoaded.has(v.tenant) || lockBound.has(v.tenant) ? selfInflicted : neighbourVictims).push(v);
+      const settledVictims = neighbourVictims.filter((v) => !v.solo);
       const severityOf = (vs: { ratio: number }[]): Severity => {
         const worst = Math.max(...vs.map((v) => v.ratio));
         return worst >= 3 || vs.length >= 5 ? 'critical' : worst >= minRatio ? 'warning' : 'info';
       };
-      const strip = (v: Victim & { ratio: number }): Victim => ({ tenant: v.tenant, signal: v.signal, baseline: v.baseline, observed: v.observed });
+      // victims go to mergeEpisodes as they are (it rebuilds what is published): no copy per detection
       const ranking = ranked.slice(0, 5).map((r) => ({ tenant: r.tenant, score: Number(r.rise.toFixed(4)) }));
       const mechEvidence = best
         ? {
@@ -440,13 +600,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             baselineShare: shareBase,
             suspectSignal: best!.mech.sub ? `${best!.mech.signal}{wait_event_type="${best!.mech.sub}"}` : best!.mech.signal,
             ranking,
-            victims: neighbourVictims.map(strip),
+            victims: neighbourVictims,
             confidence,
             severity: severityOf(neighbourVictims),
             evidence: { ...mechEvidence, suspect: s.tenant, suspectObserved: s.u, suspectBaseline: s.ub, suspectRatio: s.ratio },
           });
         }
-      } else if (neighbourVictims.length >= Math.max(3, Math.ceil(0.5 * members.length))) {
+      } else if (settledVictims.length >= Math.max(3, Math.ceil(0.5 * members.length))) {
         detections.push({
           j,
           kind: 'platform-degradation',
@@ -458,15 +618,17 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           baselineShare: undefined,
           suspectSignal: undefined,
           ranking,
-          victims: neighbourVictims.map(strip),
-          confidence: Math.min(0.95, 0.5 + 0.3 * (neighbourVictims.length / Math.max(1, members.length))),
-          severity: severityOf(neighbourVictims),
-          evidence: { ...mechEvidence, degradedTenants: neighbourVictims.length, members: members.length },
+          victims: settledVictims,
+          confidence: Math.min(0.95, 0.5 + 0.3 * (settledVictims.length / Math.max(1, members.length))),
+          severity: severityOf(settledVictims),
+          evidence: { ...mechEvidence, degradedTenants: settledVictims.length, members: members.length },
         });
       } else {
-        for (const v of neighbourVictims) selfInflicted.push(v);
+        for (const v of settledVictims) selfInflicted.push(v);
       }
       for (const v of selfInflicted) {
+        // one degraded point (named by corroboration only) is enough to blame a surging neighbour, not to call a tenant or the platform degraded
+        if (v.solo) continue;
         const mechanism = lockBound.has(v.tenant) ? 'locks' : selfLoaded.has(v.tenant) || suspectIds.has(v.tenant) ? best?.mech.name : undefined;
         detections.push({
           j,
@@ -479,7 +641,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           baselineShare: undefined,
           suspectSignal: undefined,
           ranking: [],
-          victims: [strip(v)],
+          victims: [v],
           confidence: lockBound.has(v.tenant) || selfLoaded.has(v.tenant) ? 0.8 : 0.6,
           severity: severityOf([v]),
           evidence: { type: 'self', tenant: v.tenant, cause: lockBound.has(v.tenant) ? 'lock waits in its own database' : selfLoaded.has(v.tenant) || suspectIds.has(v.tenant) ? 'its own usage surged' : 'no neighbour surged' },
@@ -487,7 +649,99 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       }
     }
   }
-  return mergeEpisodes(detections, range, W, gapTolerance, persistence, topo);
+  return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo);
+}
+
+/** one victim signal of one tenant, tested at every point: ratio (and baseline) when degraded, 0 when not */
+interface VictimSeries {
+  tenant: string;
+  resource: string;
+  signal: SignalName;
+  family: 'pg' | 'ingress';
+  values: Float64Array;
+  ratio: Float64Array;
+  base: Float64Array;
+}
+
+/** a victim at one point: `solo` when only corroboration by other tenants made it one there */
+type PointVictim = Victim & { ratio: number; solo?: boolean };
+
+/** the degraded tenants of one point by their strongest series; a tenant's victim object is made once, when first asked for */
+class LazyVictims {
+  private readonly made = new Map<string, PointVictim>();
+  constructor(
+    private readonly winners: Map<string, VictimSeries>,
+    private readonly make: (v: VictimSeries) => PointVictim,
+  ) {}
+  get size(): number {
+    return this.winners.size;
+  }
+  has(tenant: string): boolean {
+    return this.winners.has(tenant);
+  }
+  keys(): IterableIterator<string> {
+    return this.winners.keys();
+  }
+  get(tenant: string): PointVictim | undefined {
+    let v = this.made.get(tenant);
+    if (!v) {
+      const w = this.winners.get(tenant);
+      if (!w) return undefined;
+      v = this.make(w);
+      this.made.set(tenant, v);
+    }
+    return v;
+  }
+}
+
+/** a resource's members along one mechanism, and their figures at the point being attributed (scratch, reused per point) */
+interface MechData {
+  tenants: string[];
+  values: Float64Array[];
+  /** per member, when one baseline serves the whole window (no time-of-day slots) */
+  bases: Baseline[] | undefined;
+  index: Map<string, number>;
+  u: Float64Array;
+  ub: Float64Array;
+  ratio: Float64Array;
+  z: Float64Array;
+  rise: Float64Array;
+  /** 1 when the member has a usage and a baseline at the point */
+  inc: Uint8Array;
+}
+
+interface RankedRow {
+  tenant: string;
+  u: number;
+  ub: number;
+  rise: number;
+  ratio: number;
+  z: number;
+}
+
+/**
+ * The members whose share rose, most first (ties in member order), as far as anyone reads them:
+ * every one that rose by at least minShareRise (the only possible suspects), then at least one more
+ * (the runner-up a suspect's separation is measured against), and never fewer than six (the ranking
+ * shows five). A partial selection: sorting every member at every degraded point is what was slow.
+ */
+function topRisers(m: MechData, minShareRise: number): RankedRow[] {
+  const { inc, rise } = m;
+  let candidates = 0;
+  for (let i = 0; i < rise.length; i++) if (inc[i] && rise[i]! > 0 && rise[i]! >= minShareRise) candidates++;
+  const k = Math.max(5, candidates) + 1;
+  const top: number[] = [];
+  for (let i = 0; i < rise.length; i++) {
+    if (!inc[i]) continue;
+    const r = rise[i]!;
+    if (!(r > 0)) continue;
+    if (top.length === k && !(r > rise[top[k - 1]!]!)) continue;
+    let p = top.length;
+    while (p > 0 && rise[top[p - 1]!]! < r) p--;
+    top.splice(p, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top.map((i) => ({ tenant: m.tenants[i]!, u: m.u[i]!, ub: m.ub[i]!, rise: m.rise[i]!, ratio: m.ratio[i]!, z: m.z[i]! }));
 }
 
 function episodeId(kind: string, resourceKind: string, resourceId: string, who: string, startMs: number): string {
@@ -496,13 +750,15 @@ function episodeId(kind: string, resourceKind: string, resourceId: string, who: 
   return createHash('sha256').update(`${kind}|${resourceKind}|${resourceId}|${who}|${bucket}`).digest('hex').slice(0, 16);
 }
 
-function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, persistence: number, topology: Topology): DetectResult {
+function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology): DetectResult {
   const { startMs, stepMs, points } = range;
   interface Open {
     first: PointDetection;
     last: number;
     count: number;
     victims: Map<string, Victim & { ratio: number }>;
+    /** victims degraded for `persistence` points at least once in the episode */
+    settled: Set<string>;
     confidence: number;
     severity: Severity;
     mechanisms: Map<string, number>;
@@ -521,7 +777,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
       e = undefined;
     }
     if (!e) {
-      e = { first: d, last: d.j, count: 0, victims: new Map(), confidence: 0, severity: 'info', mechanisms: new Map(), shareSum: 0, latest: d };
+      e = { first: d, last: d.j, count: 0, victims: new Map(), settled: new Set(), confidence: 0, severity: 'info', mechanisms: new Map(), shareSum: 0, latest: d };
       open.set(key, e);
     }
     e.last = d.j;
@@ -532,6 +788,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     if (d.mechanism) e.mechanisms.set(d.mechanism, (e.mechanisms.get(d.mechanism) ?? 0) + 1);
     e.shareSum += d.share ?? 0;
     for (const v of d.victims) {
+      if (!(v as PointVictim).solo) e.settled.add(v.tenant);
       const prev = e.victims.get(v.tenant);
       const ratio = (v.observed ?? 0) / Math.max(v.baseline ?? 1, 1e-12);
       if (!prev || ratio > prev.ratio) e.victims.set(v.tenant, { ...v, ratio });
@@ -542,13 +799,15 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
   const detectedAtMs = new Map<string, number>();
   for (const e of closed) {
     const d = e.first;
-    // the onset is the first degraded point, persistence-1 points before the first detection
-    const startT = startMs + Math.max(W, d.j - (persistence - 1)) * stepMs;
+    // the onset is the first degraded point: persistence-1 points before the first detection, or
+    // fewer when corroboration named the victims sooner
+    const startT = startMs + Math.max(W, d.j - onsetBack[d.j]!) * stepMs;
     const ended = e.last < points - 1 - gap;
     const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? d.victims[0]!.tenant : '';
     const id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
     const mechanism = [...e.mechanisms.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const victims = [...e.victims.values()].sort((a, b) => b.ratio - a.ratio).map((v) => ({ tenant: v.tenant, signal: v.signal, baseline: v.baseline, observed: v.observed }));
+    // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
+    const victims = [...e.victims.values()].filter((v) => e.settled.size === 0 || e.settled.has(v.tenant)).sort((a, b) => b.ratio - a.ratio).map((v) => ({ tenant: v.tenant, signal: v.signal, baseline: v.baseline, observed: v.observed }));
     const confidence = Math.min(0.99, e.confidence * (e.count >= 4 ? 1 : 0.85 + 0.05 * e.count));
     const f: Finding = {
       id,
