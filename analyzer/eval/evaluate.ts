@@ -66,8 +66,10 @@ function withGaps(r: SignalRange, seed: number): SignalRange {
 }
 
 /** victims as the physics made them, and the first moment one of them was actually hurt (harm onset) */
-function truthVictims(range: SignalRange, ep: Episode, windowStart: number): Set<string> & { harmOnsetMs?: number } {
+function truthVictims(range: SignalRange, ep: Episode, windowStart: number, decoys: readonly Episode[]): Set<string> & { harmOnsetMs?: number } {
   const on: Set<string> & { harmOnsetMs?: number } = new Set<string>();
+  // a decoy's own spike raises its own latency: that is not harm done by the antagonist
+  const excluded = new Set([...ep.tenants, ...decoys.flatMap((d) => d.tenants)]);
   const res = ep.resource;
   const member = new Set(range.series.filter((s) => s.resource === res.id).map((s) => s.tenant));
   const idx = (t: number) => Math.round((t - range.startMs) / range.stepMs);
@@ -76,7 +78,7 @@ function truthVictims(range: SignalRange, ep: Episode, windowStart: number): Set
   const b1 = Math.min(range.points, idx(Math.min(ep.endMs, ep.startMs + 240_000)));
   for (const s of range.series) {
     if (s.signal !== 'ingress.p95_latency_seconds' && s.signal !== 'postgres.mean_query_seconds') continue;
-    if (!member.has(s.tenant) || ep.tenants.includes(s.tenant)) continue;
+    if (!member.has(s.tenant) || excluded.has(s.tenant)) continue;
     let before = 0;
     let nb = 0;
     for (let i = a0; i < windowStart; i++) if (Number.isFinite(s.values[i]!)) (before += s.values[i]!), nb++;
@@ -85,8 +87,9 @@ function truthVictims(range: SignalRange, ep: Episode, windowStart: number): Set
     for (let i = b0; i < b1; i++) if (Number.isFinite(s.values[i]!)) (during += s.values[i]!), nd++;
     if (nb && nd && during / nd >= 1.5 * (before / nb)) {
       on.add(s.tenant);
-      for (let i = idx(ep.startMs); i < b1; i++) {
-        if (s.values[i]! >= 1.5 * (before / nb)) {
+      // harm onset: the first of two points in a row at 1.5× (one noisy sample is not harm)
+      for (let i = idx(ep.startMs); i + 1 < b1; i++) {
+        if (s.values[i]! >= 1.5 * (before / nb) && s.values[i + 1]! >= 1.5 * (before / nb)) {
           const t = range.startMs + i * range.stepMs;
           if (on.harmOnsetMs === undefined || t < on.harmOnsetMs) on.harmOnsetMs = t;
           break;
@@ -147,9 +150,12 @@ function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOns
       acc.mechN++;
       if (v.mechanism === ep.mechanism) acc.mech++;
     }
-    if (v.detectedAtMs !== undefined) {
-      acc.ttd.push(Math.max(0, (v.detectedAtMs - ep.startMs) / 1000));
-      acc.ttdHarm.push(Math.max(0, (v.detectedAtMs - (truth.harmOnsetMs ?? ep.startMs)) / 1000));
+    // time to detect counts only a detection that names a true antagonist (a method that fires
+    // early on the wrong tenant has not detected the episode)
+    const at = Math.min(...ep.tenants.map((t) => v.detectedAtMsBySuspect.get(t) ?? Number.POSITIVE_INFINITY));
+    if (Number.isFinite(at)) {
+      acc.ttd.push(Math.max(0, (at - ep.startMs) / 1000));
+      acc.ttdHarm.push(Math.max(0, (at - (truth.harmOnsetMs ?? ep.startMs)) / 1000));
     }
     return hit;
   }
@@ -204,7 +210,7 @@ export async function evaluate(opts: SuiteOptions & { progress?: (done: number, 
     const range = withGaps(await src.range({ signals: SIGNAL_NAMES }, from - HISTORY, to, STEP), opts.seed + c.index);
     const windowStart = Math.ceil((from - range.startMs) / STEP);
     const d = detect(range, { windowStart, recentBaselineMs: HISTORY });
-    const truth = ep.label === 'antagonist' ? truthVictims(range, ep, windowStart) : new Set<string>();
+    const truth = ep.label === 'antagonist' ? truthVictims(range, ep, windowStart, c.extra) : new Set<string>();
     const b = runBaselines(range, windowStart);
     const hit = score(accs.tenantscope, verdictOfFindings(d.findings, d.detectedAtMs, caseOf(ep)), ep, truth, opts.tenants, to - from);
     score(accs.cpi2, verdictOfBaseline(b.cpi2, caseOf(ep)), ep, truth, opts.tenants, to - from);

@@ -116,9 +116,11 @@ export function scoreMethod(method: string, cases: readonly ScoredCase[]): RealS
         mechN++;
         if (v.mechanism === c.label.mechanism) mech++;
       }
-      if (v.detectedAtMs !== undefined) {
-        ttd.push(Math.max(0, (v.detectedAtMs - c.onsetMs) / 1000));
-        ttdHarm.push(Math.max(0, (v.detectedAtMs - (c.onsetMs + (c.truth.harmOnsetMs ?? 0))) / 1000));
+      // only a detection naming the antagonist counts (firing early on the wrong tenant is no detection)
+      const at = v.detectedAtMsBySuspect.get(c.label.subject);
+      if (at !== undefined) {
+        ttd.push(Math.max(0, (at - c.onsetMs) / 1000));
+        ttdHarm.push(Math.max(0, (at - (c.onsetMs + (c.truth.harmOnsetMs ?? 0))) / 1000));
       }
       continue;
     }

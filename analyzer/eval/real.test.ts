@@ -29,16 +29,17 @@ describe('real-server evaluation: scoring', () => {
     expect(v.ranking).toEqual(['hooli', 'acme']);
     expect([...v.victims].sort()).toEqual(['acme', 'globex']);
     expect(v.detectedAtMs).toBe(10);
+    expect(v.detectedAtMsBySuspect).toEqual(new Map([['acme', 10], ['hooli', 20]]));
     expect(v.alerted).toBe(3);
     // the subject was listed as a victim of another suspect (on Redis): blamed on a neighbour
     expect(v.blamedSubject).toBe(true);
   });
 
   it('scores AC@1, F1, time to detect and benign alerts over cases; a harmless antagonist is not scored', () => {
-    const base = { verdict: { ranking: [] as string[], suspects: new Set<string>(), victims: new Set<string>(), mechanism: undefined, detectedAtMs: undefined, alerted: 0, blamedSubject: false } };
+    const base = { verdict: { ranking: [] as string[], suspects: new Set<string>(), victims: new Set<string>(), mechanism: undefined, detectedAtMs: undefined, detectedAtMsBySuspect: new Map<string, number>(), alerted: 0, blamedSubject: false } };
     const cases: ScoredCase[] = [
-      { label: pgCase, onsetMs: 0, truth: { victims: new Set(['acme', 'globex']), harmOnsetMs: 2000 }, verdict: { ranking: ['hooli'], suspects: new Set(['hooli']), victims: new Set(['acme']), mechanism: 'cpu', detectedAtMs: 6000, alerted: 1, blamedSubject: false } },
-      { label: { ...pgCase, subject: 'stark' }, onsetMs: 0, truth: { victims: new Set(['acme']), harmOnsetMs: 0 }, verdict: { ranking: ['acme'], suspects: new Set(['acme']), victims: new Set(['stark']), mechanism: 'io', detectedAtMs: 10_000, alerted: 1, blamedSubject: false } },
+      { label: pgCase, onsetMs: 0, truth: { victims: new Set(['acme', 'globex']), harmOnsetMs: 2000 }, verdict: { ranking: ['hooli'], suspects: new Set(['hooli']), victims: new Set(['acme']), mechanism: 'cpu', detectedAtMs: 6000, detectedAtMsBySuspect: new Map([['hooli', 6000]]), alerted: 1, blamedSubject: false } },
+      { label: { ...pgCase, subject: 'stark' }, onsetMs: 0, truth: { victims: new Set(['acme']), harmOnsetMs: 0 }, verdict: { ranking: ['acme'], suspects: new Set(['acme']), victims: new Set(['stark']), mechanism: 'io', detectedAtMs: 10_000, detectedAtMsBySuspect: new Map([['acme', 10_000]]), alerted: 1, blamedSubject: false } },
       { label: pgCase, onsetMs: 0, truth: { victims: new Set(), harmOnsetMs: undefined }, ...base },
       { label: { ...pgCase, label: 'benign', selfInflicted: true, mechanism: undefined }, onsetMs: 0, truth: { victims: new Set(), harmOnsetMs: undefined }, verdict: { ...base.verdict, alerted: 2, blamedSubject: true } },
       { label: { ...pgCase, label: 'benign', mechanism: undefined }, onsetMs: 0, truth: { victims: new Set(), harmOnsetMs: undefined }, ...base },
@@ -51,7 +52,8 @@ describe('real-server evaluation: scoring', () => {
     expect(s.victimF1).toBeCloseTo((f1(new Set(['acme']), new Set(['acme', 'globex'])) + 0) / 2);
     expect(s.mechanismAccuracy).toBe(0.5);
     expect(s.ttdP50Seconds).toBe(6);
-    expect(s.ttdMaxSeconds).toBe(10);
+    // the second case fired on the wrong tenant: not a detection of that episode
+    expect(s.ttdMaxSeconds).toBe(6);
     expect(s.ttdFromHarmP50Seconds).toBe(4);
     expect(s.benignAlertedShare).toBe(0.5);
     expect(s.selfInflictedBlamedShare).toBe(1);

@@ -13,6 +13,8 @@ export interface Verdict {
   victims: Set<string>;
   mechanism: string | undefined;
   detectedAtMs: number | undefined;
+  /** first detection naming each suspect on the resource (time to detect counts only a right suspect) */
+  detectedAtMsBySuspect: Map<string, number>;
   /** anything alerted (noisy-neighbor or platform-degradation, any resource) during the case */
   alerted: number;
   /** a neighbour was blamed for the subject's own degradation */
@@ -32,8 +34,14 @@ export function verdictOfFindings(findings: readonly Finding[], detectedAt: Read
   const ranking: string[] = [];
   for (const f of sorted) if (f.suspect && !ranking.includes(f.suspect.tenant)) ranking.push(f.suspect.tenant);
   const alerts = findings.filter((f) => f.kind !== 'tenant-degradation');
+  const bySuspect = new Map<string, number>();
+  for (const f of on) {
+    const t = detectedAt.get(f.id);
+    if (f.suspect && t !== undefined && !(t >= (bySuspect.get(f.suspect.tenant) ?? Number.POSITIVE_INFINITY))) bySuspect.set(f.suspect.tenant, t);
+  }
   return {
     ranking,
+    detectedAtMsBySuspect: bySuspect,
     suspects: new Set(ranking),
     victims: new Set(on.flatMap((f) => f.victims.map((v) => v.tenant))),
     mechanism: sorted[0]?.resource.mechanism,
@@ -45,7 +53,7 @@ export function verdictOfFindings(findings: readonly Finding[], detectedAt: Read
 
 /** a baseline's one verdict (or none): counts as one alert wherever it points */
 export function verdictOfBaseline(v: BaselineVerdict | undefined, c: CaseSubject): Verdict {
-  if (!v) return { ranking: [], suspects: new Set(), victims: new Set(), mechanism: undefined, detectedAtMs: undefined, alerted: 0, blamedSubject: false };
+  if (!v) return { ranking: [], suspects: new Set(), victims: new Set(), mechanism: undefined, detectedAtMs: undefined, detectedAtMsBySuspect: new Map(), alerted: 0, blamedSubject: false };
   const on = v.resource.kind === c.resource.kind && v.resource.id === c.resource.id;
   return {
     ranking: on ? v.ranking : [],
@@ -53,6 +61,8 @@ export function verdictOfBaseline(v: BaselineVerdict | undefined, c: CaseSubject
     victims: new Set(on ? v.victims : []),
     mechanism: on ? v.mechanism : undefined,
     detectedAtMs: on ? v.detectedAtMs : undefined,
+    // a baseline names one suspect when it fires
+    detectedAtMsBySuspect: new Map(on && v.ranking[0] !== undefined ? [[v.ranking[0], v.detectedAtMs]] : []),
     alerted: 1,
     blamedSubject: v.ranking[0] !== c.subject && v.victims.includes(c.subject),
   };
