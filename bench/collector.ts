@@ -114,7 +114,7 @@ function logEntry(i: number, tenants: number): AccessLogEntry {
 }
 
 /** `node dist/cli/main.js` after a clean build, else the sources through tsx (reported in the section) */
-function command(ctx: BenchContext): { argv: string[]; how: string } {
+export function command(ctx: BenchContext): { argv: string[]; how: string } {
   ctx.progress('building: npx tsc -p tsconfig.build.json');
   const t0 = performance.now();
   const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
@@ -266,13 +266,13 @@ export async function startLoad(s: Sizes, dir: string): Promise<Load> {
 
 export const SIZES = { full: FULL, quick: QUICK };
 
-interface Variant {
+export interface Variant {
   label: string;
   /** NODE_OPTIONS of the collector process ('' = Node's defaults) */
   nodeOptions: string;
 }
 
-interface RunResult {
+export interface RunResult {
   rssMed: number;
   rssMax: number;
   hwm: number;
@@ -294,8 +294,8 @@ function deployedNodeOptions(): string {
   return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
-/** one collector process against the running load: ready, warm-up, measured intervals */
-async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: Load, dir: string, v: Variant): Promise<RunResult> {
+/** one collector process against the running load: ready, warm-up, measured intervals (exported for diagnosis, like startLoad) */
+export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: Load, dir: string, v: Variant): Promise<RunResult> {
   const { configPath, url } = load;
   let stderrTail = '';
   const started = performance.now();

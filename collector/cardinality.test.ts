@@ -49,4 +49,81 @@ describe('cardinality guard', () => {
     await guard.enforce();
     expect(await registry.metrics()).not.toContain('tenant="gone"');
   });
+
+  it('counts series of metrics read through get(): a collect() hook and a custom collector, a histogram as one series', async () => {
+    const registry = new Registry();
+    // values written by a collect() hook exist only once get() ran it
+    new Gauge({
+      name: 'hooked',
+      help: 'h',
+      labelNames: ['tenant', 'k'],
+      registers: [registry],
+      collect() {
+        for (const k of ['a', 'b', 'c']) this.set({ tenant: 't', k }, 1);
+      },
+    });
+    // a custom collector (the shape collector/traefik/forwarded-histogram.ts registers): buckets, sum, count
+    const custom = {
+      name: 'fwd',
+      help: 'f',
+      type: 'histogram',
+      aggregator: 'sum',
+      labelNames: ['tenant'],
+      get: async () => ({
+        name: 'fwd',
+        help: 'f',
+        type: 'histogram',
+        aggregator: 'sum',
+        values: ['u', 't'].flatMap((tenant) => [
+          { metricName: 'fwd_bucket', labels: { tenant, le: '+Inf' }, value: 1 },
+          { metricName: 'fwd_sum', labels: { tenant }, value: 1 },
+          { metricName: 'fwd_count', labels: { tenant }, value: 1 },
+        ]),
+      }),
+      reset() {},
+    };
+    registry.registerMetric(custom as never);
+    new Gauge({ name: 'untenanted', help: 'u', labelNames: ['k'], registers: [registry] }).set({ k: 'x' }, 1);
+    const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 10 }, createMemoryLogger());
+    expect((await guard.enforce()).size).toBe(0);
+    const text = await registry.metrics();
+    expect(text).toContain('tenantscope_tenant_series{tenant="t"} 4');
+    expect(text).toContain('tenantscope_tenant_series{tenant="u"} 1');
+  });
+
+  it('drops only the newest series of a tenant, across metrics in registry order', async () => {
+    const registry = new Registry();
+    const a = new Gauge({ name: 'a', help: 'a', labelNames: ['tenant', 'i'], registers: [registry] });
+    const h = new Histogram({ name: 'b', help: 'b', labelNames: ['tenant', 'i'], buckets: [1], registers: [registry] });
+    a.set({ tenant: 't', i: '0' }, 1);
+    a.set({ tenant: 't', i: '1' }, 1);
+    h.observe({ tenant: 't', i: '0' }, 0.5);
+    h.observe({ tenant: 't', i: '1' }, 0.5);
+    const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 3 }, createMemoryLogger());
+    expect([...(await guard.enforce())]).toEqual([['t', 1]]);
+    const text = await registry.metrics();
+    expect(text).toContain('b_count{tenant="t",i="0"} 1');
+    expect(text).not.toMatch(/^b_count\{tenant="t",i="1"\}/m);
+    expect(text.match(/^a\{tenant="t"/gm)).toHaveLength(2);
+  });
+
+  it('counts a custom collector through labelSets() when it has one, and removes its excess series through remove()', async () => {
+    const registry = new Registry();
+    const sets = new Map([1, 2, 3].map((i) => [String(i), { tenant: 't', i: String(i) }]));
+    const custom = {
+      name: 'fwd',
+      help: 'f',
+      type: 'histogram',
+      aggregator: 'sum',
+      labelNames: ['tenant', 'i'],
+      labelSets: () => sets.values(),
+      get: () => Promise.reject(new Error('get() must not be needed to count')),
+      remove: (labels: { i: string }) => sets.delete(labels.i),
+      reset() {},
+    };
+    registry.registerMetric(custom as never);
+    const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 2 }, createMemoryLogger());
+    expect([...(await guard.enforce())]).toEqual([['t', 1]]);
+    expect([...sets.keys()]).toEqual(['1', '2']);
+  });
 });

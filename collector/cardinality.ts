@@ -4,8 +4,17 @@
  * and the overflow is counted and logged per tenant — bounded, but never silently truncated.
  * The default limit is far below Mimir's 150,000 active series per tenant, so one runaway tenant
  * (e.g. a per-query opt-in gone wild) cannot push the whole exposition over a remote-write limit.
+ *
+ * The series are read from each metric's own per-series map (prom-client 15's `hashMap`), not from
+ * `registry.getMetricsAsJSON()`: at 1,000 tenants that call built a value object and a merged
+ * labels object for every sample (every histogram bucket too), 20 MB of garbage per pass (60–80 MB
+ * in the full collector), every scrape interval. A custom collector can list its label sets itself
+ * (`labelSets()`, collector/traefik/forwarded-histogram.ts); other metrics this does not know the
+ * inside of (custom collectors without it, metrics with a collect() hook) and
+ * registries with a default `tenant` label go through `get()` as before; metrics without a
+ * `tenant` label name are skipped, they cannot hold a tenant's series.
  */
-import { Counter, Gauge, type Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { labelKey } from './series.js';
 
@@ -41,36 +50,26 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
 
   return {
     async enforce() {
-      const families = (await registry.getMetricsAsJSON()) as MetricObjectWithValues<MetricValue<string>>[];
-      const perTenant = new Map<string, { family: string; labels: Partial<Record<string, string | number>> }[]>();
-      for (const fam of families) {
-        if (OWN.has(fam.name)) continue;
-        for (const v of fam.values) {
-          const t = v.labels.tenant;
-          if (typeof t !== 'string') continue;
-          // histogram buckets/sum/count are one series set per label set: count the _count sample only
-          const name = (v as { metricName?: string }).metricName;
-          if (name && (name.endsWith('_bucket') || name.endsWith('_sum'))) continue;
-          let list = perTenant.get(t);
-          if (!list) perTenant.set(t, (list = []));
-          list.push({ family: fam.name, labels: v.labels });
-        }
-      }
+      const perTenant = await seriesPerTenant(registry);
       const over = new Map<string, number>();
       for (const [tenant, list] of perTenant) {
         seenTenants.add(tenant);
         // collectors write a dropped series again on their next poll: it stays dropped (sticky) and is
         // counted once, so the exposition does not flap and counters do not fake resets
         const sticky = dropped.get(tenant) ?? new Set<string>();
-        const keep: typeof list = [];
-        const present = new Set<string>();
-        for (const s of list) {
-          const key = seriesKey(s.family, s.labels);
-          present.add(key);
-          if (sticky.has(key)) removeSeries(s);
-          else keep.push(s);
+        // keys are built only for a tenant that has dropped series: the usual pass builds none
+        let keep = list;
+        if (sticky.size > 0) {
+          keep = [];
+          const present = new Set<string>();
+          for (const s of list) {
+            const key = seriesKey(s.family, s.labels);
+            present.add(key);
+            if (sticky.has(key)) removeSeries(s);
+            else keep.push(s);
+          }
+          for (const k of sticky) if (!present.has(k)) sticky.delete(k); // no longer written: forget it
         }
-        for (const k of sticky) if (!present.has(k)) sticky.delete(k); // no longer written: forget it
         if (keep.length > opts.maxSeriesPerTenant) {
           const excess = keep.slice(opts.maxSeriesPerTenant);
           for (const s of excess) {
@@ -103,4 +102,70 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
       return over;
     },
   };
+}
+
+type SeriesLabels = Partial<Record<string, string | number>>;
+interface SeriesRef {
+  family: string;
+  labels: SeriesLabels;
+}
+
+/** the parts of a prom-client 15 Counter/Gauge/Histogram read here: one entry per label set */
+interface MetricInternals {
+  name: string;
+  labelNames?: readonly string[];
+  collect?: unknown;
+  hashMap?: Record<string, { labels?: SeriesLabels } | undefined>;
+  /** custom collectors may list the label sets of their series (one per series set) instead of get() */
+  labelSets?: () => Iterable<SeriesLabels>;
+}
+
+/**
+ * Every series with a `tenant` label, by tenant, in registry order and, within a metric, in the
+ * order the series were created (the order prom-client's get() lists them, which "newest excess
+ * series" relies on). A histogram is one series per label set, as its `_count` sample.
+ */
+async function seriesPerTenant(registry: Registry): Promise<Map<string, SeriesRef[]>> {
+  const perTenant = new Map<string, SeriesRef[]>();
+  const add = (tenant: string, family: string, labels: SeriesLabels) => {
+    let list = perTenant.get(tenant);
+    if (!list) perTenant.set(tenant, (list = []));
+    list.push({ family, labels });
+  };
+  const defaults = (registry as unknown as { _defaultLabels?: Record<string, unknown> })._defaultLabels;
+  const tenantByDefault = defaults !== undefined && defaults.tenant !== undefined;
+  for (const metric of registry.getMetricsAsArray()) {
+    const m = metric as unknown as MetricInternals;
+    if (OWN.has(m.name)) continue;
+    if (!tenantByDefault && Array.isArray(m.labelNames) && !m.labelNames.includes('tenant')) continue;
+    const fast = (metric instanceof Counter || metric instanceof Gauge || metric instanceof Histogram) && m.collect === undefined && typeof m.hashMap === 'object' && m.hashMap !== null;
+    if (fast && !tenantByDefault) {
+      for (const key in m.hashMap) {
+        const labels = m.hashMap[key]?.labels;
+        const t = labels?.tenant;
+        if (typeof t === 'string') add(t, m.name, labels!);
+      }
+      continue;
+    }
+    if (typeof m.labelSets === 'function' && !tenantByDefault) {
+      // a custom collector that lists its label sets (collector/traefik/forwarded-histogram.ts)
+      for (const labels of m.labelSets()) {
+        const t = labels.tenant;
+        if (typeof t === 'string') add(t, m.name, labels);
+      }
+      continue;
+    }
+    // prom-client's own snapshot, with the registry's default labels merged as getMetricsAsJSON() does
+    const fam = (await (metric as unknown as { get(): Promise<MetricObjectWithValues<MetricValue<string>>> }).get());
+    for (const v of fam.values) {
+      const labels: SeriesLabels = tenantByDefault ? { ...(defaults as SeriesLabels), ...v.labels } : v.labels;
+      const t = labels.tenant;
+      if (typeof t !== 'string') continue;
+      // histogram buckets/sum/count are one series set per label set: count the _count sample only
+      const name = (v as { metricName?: string }).metricName;
+      if (name && (name.endsWith('_bucket') || name.endsWith('_sum'))) continue;
+      add(t, fam.name, labels);
+    }
+  }
+  return perTenant;
 }

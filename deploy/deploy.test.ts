@@ -162,6 +162,24 @@ describe('deploy/ manifests', () => {
     expect(dep.spec.template.metadata.labels).toMatchObject(dep.spec.selector.matchLabels);
   });
 
+  it("the heap caps in NODE_OPTIONS leave room under the container's memory limit for what is not V8 heap", () => {
+    const c = find('Deployment', 'tenantscope')[0]!.spec.template.spec.containers[0];
+    const nodeOptions: string = c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1] ?? Number.NaN);
+    const oldMiB = flag('max-old-space-size');
+    const semiMiB = Number.isNaN(flag('max-semi-space-size')) ? 16 : flag('max-semi-space-size'); // Node 20's default
+    expect(oldMiB).toBeGreaterThan(0); // without a cap V8 sizes the heap from the node's memory, not the container's
+    const mib = (q: string) => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(q);
+      if (!m) throw new Error(`memory quantity ${q}: expected Mi or Gi`);
+      return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+    };
+    // ~90 MiB outside the heap measured by bench/collector.ts (VmHWM − heap), with a margin
+    const NON_HEAP_MIB = 96;
+    expect(oldMiB + 2 * semiMiB + NON_HEAP_MIB).toBeLessThanOrEqual(mib(c.resources.limits.memory));
+    expect(mib(c.resources.requests.memory)).toBeLessThanOrEqual(mib(c.resources.limits.memory));
+  });
+
   it('ports agree: container, Service, and the listen address of the embedded config', () => {
     const dep = find('Deployment', 'tenantscope')[0]!;
     const c = dep.spec.template.spec.containers[0];

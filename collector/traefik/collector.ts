@@ -9,11 +9,11 @@ import { createLoop, type Loop } from '../../lib/loop.js';
 import { UNATTRIBUTED_TENANT, type TraefikIdentity } from '../../tenancy/index.js';
 import type { TraefikSourceConfig } from '../../config/index.js';
 import { parseExposition } from '../exposition/index.js';
-import { StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { AccessLogBatch } from './access-log.js';
 import { ingressMetricsFor } from './metrics.js';
 import { TraefikScrapeReader } from './scrape.js';
+import { ScrapeSeries } from './scrape-series.js';
 import { FileTailer } from './tail.js';
 
 /** bound on `routedTenants` below; far above any real fleet, it only keeps memory finite */
@@ -43,7 +43,7 @@ export function createTraefikCollector(source: TraefikSourceConfig, deps: Collec
   const trafficFromLog = source.accessLog !== undefined;
 
   const reader = new TraefikScrapeReader();
-  const scrapeSeries = new StaleSeries();
+  const scrapeSeries = new ScrapeSeries();
   const tailer = source.accessLog !== undefined ? new FileTailer(source.accessLog, { fromStart: opts.logFromStart, maxBytesPerPoll: opts.logMaxBytesPerPoll }) : undefined;
   /** log-fed series per tenant, with the last time a line came in (injected clock) */
   const logTenants = new Map<string, { lastSeenMs: number; classes: Set<string> }>();
@@ -90,16 +90,18 @@ export function createTraefikCollector(source: TraefikSourceConfig, deps: Collec
     }
     const reading = reader.read(parsed.families, resolveRouted);
     if (reading.restarted) m.traefikRestarts.inc({ ingress });
+    scrapeSeries.begin();
     for (const [tenant, t] of reading.tenants) {
-      const tl = { tenant, ingress };
+      // series are keyed by tenant (and status class): labels objects are made once per series
+      const tl = () => ({ tenant, ingress });
       if (!trafficFromLog) {
-        for (const [cls, n] of t.requests) m.requests.inc(scrapeSeries.touch(m.requests, { tenant, ingress, code_class: cls }), n);
-        m.authFailures.inc(scrapeSeries.touch(m.authFailures, tl), t.authFailures);
-        m.requestBytes.inc(scrapeSeries.touch(m.requestBytes, tl), t.requestBytes);
-        m.responseBytes.inc(scrapeSeries.touch(m.responseBytes, tl), t.responseBytes);
+        for (const [cls, n] of t.requests) scrapeSeries.inc(m.requests, `${tenant}\u0000${cls}`, () => ({ tenant, ingress, code_class: cls }), n);
+        scrapeSeries.inc(m.authFailures, tenant, tl, t.authFailures);
+        scrapeSeries.inc(m.requestBytes, tenant, tl, t.requestBytes);
+        scrapeSeries.inc(m.responseBytes, tenant, tl, t.responseBytes);
       }
-      if (t.duration) m.traefikDuration.add(tl, t.duration);
-      if (t.openConnections !== undefined) m.openConnections.set(scrapeSeries.touch(m.openConnections, tl), t.openConnections);
+      if (t.duration) m.traefikDuration.add({ tenant, ingress }, t.duration);
+      if (t.openConnections !== undefined) scrapeSeries.set(m.openConnections, tenant, tl, t.openConnections);
     }
     const live = new Set(reading.tenants.keys());
     for (const t of durationTenants) if (!live.has(t)) m.traefikDuration.remove({ tenant: t, ingress });

@@ -62,6 +62,14 @@ export class ForwardedHistogram {
     this.series.clear();
   }
 
+  /**
+   * the label set of each series, for the cardinality guard (collector/cardinality.ts): counting
+   * them through get() built every bucket's value object on every pass
+   */
+  *labelSets(): IterableIterator<Readonly<Labels>> {
+    for (const s of this.series.values()) yield s.labels;
+  }
+
   /** the snapshot prom-client's Registry renders */
   get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { metricName: string; labels: Record<string, string | number>; value: number }[] } {
     const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];

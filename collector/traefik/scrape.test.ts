@@ -118,4 +118,17 @@ describe('TraefikScrapeReader', () => {
   it('maps status codes to bounded classes', () => {
     expect([200, 301, 404, 503, 101, 0, 999].map(codeClass)).toEqual(['2xx', '3xx', '4xx', '5xx', '1xx', 'other', 'other']);
   });
+
+  it('finds a series again whatever the order of its labels, and counts a series that left and came back from zero', () => {
+    const r = new TraefikScrapeReader();
+    const line = (labels: string, n: number) => `# TYPE traefik_service_requests_total counter\ntraefik_service_requests_total{${labels}} ${n}`;
+    const sorted = 'code="200",method="GET",protocol="http",service="tenant-acme-odoo-8069@kubernetes"';
+    const shuffled = 'service="tenant-acme-odoo-8069@kubernetes",protocol="http",code="200",method="GET"';
+    read(r, line(sorted, 100));
+    expect(read(r, line(shuffled, 130)).tenants.get('acme')!.requests.get('2xx')).toBe(30);
+    // gone from one scrape: when it returns, its whole value is new requests
+    read(r, '# TYPE traefik_service_requests_total counter\ntraefik_service_requests_total{code="200",method="GET",protocol="http",service="tenant-globex-odoo-8069@kubernetes"} 5');
+    expect(read(r, line(sorted, 140)).tenants.get('acme')!.requests.get('2xx')).toBe(140);
+  });
 });
+
