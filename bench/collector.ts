@@ -18,7 +18,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeApiServer } from '../test/standins/kube-apiserver.js';
-import { AccessLogWriter, startTraefikStandin, type AccessLogEntry, type StandinService, type TraefikStandin } from '../test/standins/traefik.js';
+import { AccessLogWriter, startTraefikStandin, syntheticEntry, type AccessLogEntry, type StandinService, type TraefikStandin } from '../test/standins/traefik.js';
 import { freePort } from '../test/support/stack.js';
 import { median, table, type BenchContext, type BenchSection } from './harness.js';
 
@@ -101,16 +101,7 @@ function services(s: Sizes): StandinService[] {
 }
 
 function logEntry(i: number, tenants: number): AccessLogEntry {
-  const t = tname((i * 7) % tenants);
-  if (i % 97 === 0) return { status: 404, durationMs: 0.2, host: `${t}.erp.example.com` };
-  return {
-    status: i % 50 === 0 ? 502 : i % 23 === 0 ? 401 : 200,
-    durationMs: (i % 400) + 0.5,
-    host: `${t}.erp.example.com`,
-    router: i % 3 === 0 ? `redirect-https@file -> tenant-${t}-odoo-4f2a@kubernetescrd` : `tenant-${t}-odoo-4f2a@kubernetescrd`,
-    service: `tenant-${t}-odoo-8069@kubernetes`,
-    objectServiceUrl: i % 10 === 0,
-  };
+  return syntheticEntry(i, tname((i * 7) % tenants));
 }
 
 /** `node dist/cli/main.js` after a clean build, else the sources through tsx (reported in the section) */

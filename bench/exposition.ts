@@ -24,7 +24,7 @@ import { configSchema } from '../config/index.js';
 import { ManualClock } from '../lib/clock.js';
 import { createLogger } from '../lib/log.js';
 import { createTenantResolver } from '../tenancy/index.js';
-import { AccessLogWriter, type AccessLogEntry } from '../test/standins/traefik.js';
+import { AccessLogWriter, syntheticEntry, type AccessLogEntry } from '../test/standins/traefik.js';
 import { renderRegistry } from '../server/render.js';
 import { median, table, type BenchContext, type BenchSection } from './harness.js';
 
@@ -46,20 +46,7 @@ async function accessLog(ctx: BenchContext, dir: string): Promise<string> {
   const w = new AccessLogWriter(file);
   const entries: AccessLogEntry[] = [];
   for (let i = 0; i < n; i++) {
-    const t = `t${i % 200}`;
-    const unmatched = i % 97 === 0;
-    entries.push(
-      unmatched
-        ? { status: 404, durationMs: 0.2, host: `${t}.erp.example.com` }
-        : {
-            status: i % 50 === 0 ? 502 : i % 23 === 0 ? 401 : 200,
-            durationMs: (i % 400) + 0.5,
-            host: `${t}.erp.example.com`,
-            router: i % 3 === 0 ? `redirect-https@file -> tenant-${t}-odoo-4f2a@kubernetescrd` : `tenant-${t}-odoo-4f2a@kubernetescrd`,
-            service: `tenant-${t}-odoo-8069@kubernetes`,
-            objectServiceUrl: i % 10 === 0,
-          },
-    );
+    entries.push(syntheticEntry(i, `t${i % 200}`));
     if (entries.length === 10_000) w.write(entries.splice(0));
   }
   w.write(entries);

@@ -29,10 +29,11 @@ interface Written {
 
 /** prom-client 15's hashObject(labels) without label names: sorted keys, `key:value,` each */
 function promHash(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  let h = '';
-  for (const k of keys) if (labels[k] !== undefined) h += `${k}:${labels[k]},`;
-  return h;
+  const parts: string[] = [];
+  for (const k of Object.keys(labels).sort()) if (labels[k] !== undefined) parts.push(`${k}:${labels[k]},`);
+  // join() yields one flat string; `+=` would keep a rope of small pieces alive for as long as the
+  // series lives (~6 MiB at 10,000 pods, seen in a heap snapshot)
+  return parts.join('');
 }
 
 export class GaugeWriter {

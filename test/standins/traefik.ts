@@ -49,6 +49,23 @@ export interface AccessLogEntry {
   objectServiceUrl?: boolean;
 }
 
+/**
+ * The i-th line of a synthetic Odoo tenant's traffic, for benchmarks: mostly 200s, some 502s and
+ * 401s, every 97th an unmatched 404 (no router), every third through a chained redirect router,
+ * every tenth with an object-form ServiceURL.
+ */
+export function syntheticEntry(i: number, tenant: string): AccessLogEntry {
+  if (i % 97 === 0) return { status: 404, durationMs: 0.2, host: `${tenant}.erp.example.com` };
+  return {
+    status: i % 50 === 0 ? 502 : i % 23 === 0 ? 401 : 200,
+    durationMs: (i % 400) + 0.5,
+    host: `${tenant}.erp.example.com`,
+    router: i % 3 === 0 ? `redirect-https@file -> tenant-${tenant}-odoo-4f2a@kubernetescrd` : `tenant-${tenant}-odoo-4f2a@kubernetescrd`,
+    service: `tenant-${tenant}-odoo-8069@kubernetes`,
+    objectServiceUrl: i % 10 === 0,
+  };
+}
+
 export interface TraefikStandin {
   readonly url: string;
   readonly scrapes: number;
