@@ -10,7 +10,7 @@ import { robust, slotBaselines } from './baseline.js';
 import { detect } from './detect.js';
 import { analysisSchema } from './contract/index.js';
 import type { BandResult } from './types.js';
-import { createSignalStore, createSimulatedSignalSource, SIGNAL_NAMES, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
+import { createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is module.exports, the plugin sits on .default
@@ -366,6 +366,70 @@ describe('corroboration', () => {
     const lateNn = late.findings.filter((f) => f.kind === 'noisy-neighbor');
     expect(Date.parse(lateNn[0]!.start)).toBe(T0 + onset * step);
     expect(late.detectedAtMs.get(lateNn[0]!.id)).toBe(T0 + (onset + 1) * step);
+  });
+});
+
+describe('mechanism and suspect on time-based loads', () => {
+  const step = 15_000;
+  const points = 300;
+  const hist = 240;
+  const onset = hist + 20;
+  const tenants = ['a', 'b', 'c', 'd', 'e', 'f'];
+  type S = SignalRange['series'][number];
+
+  it('one sample of a tenant in an IO wait does not beat a neighbour adding several CPU sessions', () => {
+    const rnd = mulberry32(5);
+    const series: S[] = [];
+    const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
+      series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
+    for (const t of tenants) {
+      const hurt = t !== 'a';
+      add('postgres.mean_query_seconds', t, '', (j) => 0.01 * (1 + 0.02 * rnd()) * (hurt && j >= onset ? 3 : 1));
+      // a adds ~2.7 CPU sessions; the victims' own CPU load inflates a little as their queries slow down
+      add('postgres.load_sessions', t, 'CPU', (j) => (t === 'a' && j >= onset - 1 ? 3.2 : hurt && j >= onset ? 0.65 : 0.5) * (1 + 0.02 * rnd()));
+      // IO waits are rare (a sample catches one now and then); f is caught in one at the onset: half a session
+      add('postgres.load_sessions', t, 'IO', (j) => (t === 'f' && j === onset ? 0.5 : j < hist && rnd() < 0.08 ? 0.1 : 0));
+    }
+    const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
+    const d = detect(range, { windowStart: hist, recentBaselineMs: hist * step });
+    const nn = d.findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(nn.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['a', 'cpu']]);
+    expect(nn[0]!.victims.map((v) => v.tenant).sort()).toEqual(['b', 'c', 'd', 'e', 'f']);
+    expect(d.findings.map((f) => f.resource.mechanism)).not.toContain('io');
+  });
+
+  const redisRange = (antagonistSeconds: number): SignalRange => {
+    const rnd = mulberry32(9);
+    const series: S[] = [];
+    const add = (signal: SignalName, tenant: string, resource: string, f: (j: number) => number) =>
+      series.push({ signal, tenant, resource, sub: '', values: new Float64Array(points).map((_, j) => f(j)) });
+    for (const t of tenants) {
+      const hurt = t !== 'a' && t !== 'f';
+      add('ingress.request_rate', t, 'edge', () => 20 * (1 + 0.05 * rnd()));
+      add('ingress.p95_latency_seconds', t, 'edge', (j) => 0.004 * (1 + 0.05 * rnd()) * (hurt && j >= onset ? 4 : 1));
+      add('node.cpu_cores', t, t < 'd' ? 'n1' : 'n2', () => 0.2 * (1 + 0.05 * rnd()));
+      add('redis.memory_bytes', t, 'cache', () => 1e6 * (1 + 0.01 * rnd()));
+      // no tenant ever ran a slow command before: every history is a known 0
+      add('redis.command_seconds_rate', t, 'cache', (j) => (t === 'a' && j >= onset - 1 ? antagonistSeconds * (1 + 0.05 * rnd()) : 0));
+    }
+    add('redis.max_memory_bytes', RESOURCE_SERIES, 'cache', () => 1e8);
+    add('redis.canary_p99_seconds', RESOURCE_SERIES, 'cache', (j) => 0.001 * (1 + 0.05 * rnd()) * (j >= onset ? 20 : 1));
+    return { startMs: T0, stepMs: step, points, series, warnings: [] };
+  };
+
+  it('a Redis tenant going from no command time to most of the instance is the suspect, through command-time', () => {
+    const d = detect(redisRange(0.7), { windowStart: hist, recentBaselineMs: hist * step });
+    const nn = d.findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(nn.map((f) => [f.resource.kind, f.resource.id, f.suspect?.tenant, f.resource.mechanism])).toEqual([['redis', 'cache', 'a', 'command-time']]);
+    expect(nn[0]!.victims.map((v) => v.tenant).sort()).toEqual(['b', 'c', 'd', 'e']);
+    expect(nn[0]!.suspect!.baselineShare).toBe(0);
+    expect(nn[0]!.suspect!.share).toBeGreaterThan(0.9);
+  });
+
+  it('a few milliseconds per second of slow commands from nothing names no suspect', () => {
+    const d = detect(redisRange(0.02), { windowStart: hist, recentBaselineMs: hist * step });
+    expect(d.findings.filter((f) => f.kind === 'noisy-neighbor')).toEqual([]);
+    expect(d.findings.some((f) => f.victims.some((v) => v.tenant === 'b'))).toBe(true);
   });
 });
 

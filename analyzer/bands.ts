@@ -6,6 +6,7 @@
  * around it. A band that disagrees with the tenant's tier (high on shared, low on dedicated) is
  * flagged as a mismatch.
  */
+import { kthSmallest } from './baseline.js';
 import { RESOURCE_SERIES, type SignalRange } from './signals/index.js';
 import type { BandLevel, BandResult, Tier } from './types.js';
 
@@ -115,7 +116,7 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
     return out.subarray(0, n);
   };
   // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
-  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : selectRank(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
+  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
   const out = new Map<string, TenantBandFeatures>();
   for (const [tenant, e] of perTenant) {
     if (only && !only.has(tenant)) continue;
@@ -224,36 +225,3 @@ export function classifyBands(all: ReadonlyMap<string, TenantBandFeatures>, stat
 /** the order localeCompare gives, without building a collator per comparison */
 const byLocale = new Intl.Collator();
 
-/** the k-th smallest of a (permuted in place) */
-function selectRank(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    const mid = (left + right) >> 1;
-    if (a[mid]! < a[left]!) swap(a, mid, left);
-    if (a[right]! < a[left]!) swap(a, right, left);
-    if (a[right]! < a[mid]!) swap(a, right, mid);
-    const pivot = a[mid]!;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return a[k]!;
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i]!;
-  a[i] = a[j]!;
-  a[j] = t;
-}

@@ -41,6 +41,12 @@ function medianOf(a: Float64Array, n: number): number {
   return (lo + a[k]!) / 2;
 }
 
+/** the k-th smallest (0-based) of a, by selection (a is permuted): what a sort would put at a[k] */
+export function kthSmallest(a: Float64Array, k: number): number {
+  select(a, 0, a.length - 1, k);
+  return a[k]!;
+}
+
 /** Hoare selection: afterwards a[k] is the k-th smallest of a[left, right], smaller ones before it */
 function select(a: Float64Array, left: number, right: number, k: number): void {
   while (right > left) {

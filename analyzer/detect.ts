@@ -12,7 +12,10 @@
  *     memory, io, wal, connections, command-time, requests);
  *  4. suspects — co-tenants whose SHARE of that dimension rose far above their baseline share.
  *     Share, not raw usage: under contention everyone's active-session load inflates (Little's law),
- *     while only the antagonist's share grows.
+ *     while only the antagonist's share grows. On a time-based load (sessions, command seconds) the
+ *     rise must also be a real part of the resource's load — one activity sample catching a tenant in
+ *     a rare wait is a huge share change of nothing — and a load no tenant ever had (no slow Redis
+ *     commands at all) can still be surged into, weighed against the resource's capacity.
  * A tenant whose own usage surged, or whose own lock waits explain its slowness, is never a victim
  * of a neighbour (tenant-degradation instead); a surge that degrades no one raises nothing.
  * Per-point detections are then merged into episodes with stable ids.
@@ -118,6 +121,14 @@ interface Mech {
   signal: SignalName;
   sub: string;
   capacity?: SignalName;
+  /** a capacity that is a fact of the resource, not a series (a single-threaded Redis has 1 s of command time per second) */
+  fixedCapacity?: number;
+  /**
+   * a time-based load (active sessions, command seconds per second): one sample can catch a tenant in a
+   * wait it rarely shows, so such a dimension, and a suspect on it, need a rise that is a real part of
+   * the resource's load before they count
+   */
+  load?: true;
 }
 
 const MECHANISMS: Record<ResourceKind, Mech[]> = {
@@ -126,13 +137,13 @@ const MECHANISMS: Record<ResourceKind, Mech[]> = {
     { name: 'memory', signal: 'node.memory_bytes', sub: '', capacity: 'node.memory_allocatable_bytes' },
   ],
   postgres: [
-    { name: 'cpu', signal: 'postgres.load_sessions', sub: 'CPU' },
-    { name: 'io', signal: 'postgres.load_sessions', sub: 'IO' },
-    { name: 'wal', signal: 'postgres.load_sessions', sub: 'LWLock' },
+    { name: 'cpu', signal: 'postgres.load_sessions', sub: 'CPU', load: true },
+    { name: 'io', signal: 'postgres.load_sessions', sub: 'IO', load: true },
+    { name: 'wal', signal: 'postgres.load_sessions', sub: 'LWLock', load: true },
     { name: 'connections', signal: 'postgres.connections', sub: '', capacity: 'postgres.max_connections' },
   ],
   redis: [
-    { name: 'command-time', signal: 'redis.command_seconds_rate', sub: '' },
+    { name: 'command-time', signal: 'redis.command_seconds_rate', sub: '', fixedCapacity: 1, load: true },
     { name: 'memory', signal: 'redis.memory_bytes', sub: '', capacity: 'redis.max_memory_bytes' },
   ],
   ingress: [{ name: 'requests', signal: 'ingress.request_rate', sub: '' }],
@@ -165,6 +176,10 @@ export interface DetectResult {
 }
 
 const DAY = 86_400_000;
+/** share of the resource's capacity (or of its whole time-based load) a time-based dimension's top riser must add */
+const MIN_LOAD_LIFT = 0.1;
+/** among one resource's wait types, the least part of the largest rise another one's must be to compete with it */
+const COMPARABLE_LIFT = 0.25;
 const NO_SLOTS: (Baseline | undefined)[] = [];
 
 /** a series that carries its baselineKey() (the live loop keeps it across ticks rather than rebuild it) */
@@ -390,10 +405,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
       const n = values.length;
+      const bases = useSlots ? undefined : values.map((v) => baselineOf(v, W));
       m = {
         tenants,
         values,
-        bases: useSlots ? undefined : values.map((v) => baselineOf(v, W)),
+        bases,
+        fixed: bases ? fixedBases(bases, values, W, points) : undefined,
         index: new Map(tenants.map((t, i) => [t, i])),
         u: new Float64Array(n),
         ub: new Float64Array(n),
@@ -407,6 +424,16 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return m;
   };
 
+  /** a tenant's Lock wait load on a cluster, looked up once (victims are asked about at every point) */
+  const lockMemo = new Map<string, Map<string, Float64Array | undefined>>();
+  const lockSeries = (cluster: string, tenant: string): Float64Array | undefined => {
+    let m = lockMemo.get(cluster);
+    if (!m) lockMemo.set(cluster, (m = new Map()));
+    if (m.has(tenant)) return m.get(tenant);
+    const v = get('postgres.load_sessions', 'Lock', tenant, cluster);
+    m.set(tenant, v);
+    return v;
+  };
   const detections: PointDetection[] = [];
   for (let j = 0; j < points; j++) {
     if (!degradedByPoint[j]) continue;
@@ -422,9 +449,15 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (pgWinners.size === 0 && ingWinners.size === 0) continue;
     const victimAt = (v: VictimSeries): PointVictim => {
       // degraded for fewer than `persistence` points: a victim by corroboration only (so far)
-      let solo = false;
-      for (let p = 1; p < persistence; p++) if (!(j - p >= 0 && v.ratio[j - p]! > 0)) solo = true;
-      return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]!, ratio: v.ratio[j]!, ...(solo ? { solo } : {}) };
+      const pv: PointVictim = { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]!, ratio: v.ratio[j]! };
+      for (let p = 1; p < persistence; p++) {
+        if (!(j - p >= 0 && v.ratio[j - p]! > 0)) {
+          // set only when true (no spread of a throwaway object per victim per point)
+          pv.solo = true;
+          break;
+        }
+      }
+      return pv;
     };
     const pgVictims = new LazyVictims(pgWinners, victimAt);
     const ingVictims = new LazyVictims(ingWinners, victimAt);
@@ -471,9 +504,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     // 3–4. mechanism and suspects per candidate
     for (const c of candidates) {
       const members = topo[c.kind].get(c.id) ?? c.victims.map((v) => v.tenant);
-      type Cand = { mech: Mech; data: MechData; rel: number; util: number; total: number; base: number; topRise: number; contended: boolean };
-      let best: Cand | undefined;
-      let busiest: Cand | undefined;
+      type Cand = { mech: Mech; data: MechData; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
+      const cands: Cand[] = [];
       for (const mech of MECHANISMS[c.kind]) {
         // every member's usage, baseline, ratio, z and share rise at j, into the mechanism's scratch arrays
         const m = mechData(c.kind, c.id, mech, members);
@@ -482,23 +514,49 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         let base = 0;
         let rows = 0;
         let sdSq = 0;
-        for (let i = 0; i < values.length; i++) {
-          const ui = usageAt(values[i]!, j);
-          const b = bases ? bases[i]! : baselineOf(values[i]!, j);
-          if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
-            inc[i] = 0;
-            continue;
+        const fixed = m.fixed;
+        if (fixed) {
+          // one baseline per member for the whole window: the same figures as below, over typed arrays
+          // only (this loop runs for every member along every mechanism at every degraded point)
+          const { center, floor, sdSquared, usage } = fixed;
+          const row = (j - W) * values.length;
+          for (let i = 0; i < values.length; i++) {
+            const ui = usage[row + i]!;
+            const c = center[i]!;
+            // unknown usage (both points missing) or no baseline (its center is NaN)
+            if (!(ui - ui === 0) || c !== c) {
+              inc[i] = 0;
+              continue;
+            }
+            inc[i] = 1;
+            rows++;
+            total += ui;
+            base += c;
+            sdSq += sdSquared[i]!;
+            u[i] = ui;
+            ub[i] = c;
+            ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
+            z[i] = (ui - c) / floor[i]!;
           }
-          inc[i] = 1;
-          rows++;
-          total += ui;
-          base += b.center;
-          sdSq += (b.sd ?? 0) ** 2;
-          const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
-          u[i] = ui;
-          ub[i] = b.center;
-          ratio[i] = ui / Math.max(b.center, 1e-12);
-          z[i] = (ui - b.center) / floor;
+        } else {
+          for (let i = 0; i < values.length; i++) {
+            const ui = usageAt(values[i]!, j);
+            const b = baselineOf(values[i]!, j);
+            if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
+              inc[i] = 0;
+              continue;
+            }
+            inc[i] = 1;
+            rows++;
+            total += ui;
+            base += b.center;
+            sdSq += (b.sd ?? 0) ** 2;
+            const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+            u[i] = ui;
+            ub[i] = b.center;
+            ratio[i] = ui / Math.max(b.center, 1e-12);
+            z[i] = (ui - b.center) / floor;
+          }
         }
         if (!(base > 0) && rows > 0) {
           // every member mostly idle (sampled active sessions are 0 most of the time, so every median
@@ -518,24 +576,54 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             base += mean;
           }
         }
-        if (rows === 0 || !(total > 0) || !(base > 0)) continue;
+        const capSeries = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
+        const cap = mech.fixedCapacity ?? (capSeries ? capSeries[j]! : Number.NaN);
+        const hasCap = Number.isFinite(cap) && cap > 0;
+        // a time-based load every member had none of (no Redis tenant ever ran a slow command): every
+        // baseline share is 0, and one that now takes a real part of a known capacity rose from nothing
+        const fromNothing = rows > 0 && !(base > 0) && mech.load === true && hasCap;
+        if (rows === 0 || !(total > 0) || (!(base > 0) && !fromNothing)) continue;
         let topRise = 0;
+        let top = -1;
         for (let i = 0; i < values.length; i++) {
           if (!inc[i]) continue;
-          rise[i] = u[i]! / total - ub[i]! / base;
-          topRise = Math.max(topRise, rise[i]!);
+          rise[i] = u[i]! / total - (fromNothing ? 0 : ub[i]! / base);
+          if (rise[i]! > topRise) {
+            topRise = rise[i]!;
+            top = i;
+          }
         }
-        const capSeries = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
-        const cap = capSeries ? capSeries[j]! : Number.NaN;
-        const util = Number.isFinite(cap) && cap > 0 ? total / cap : Number.NaN;
-        const rel = (total - base) / base;
-        const cand: Cand = { mech, data: m, rel, util, total, base, topRise, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85) };
+        const util = hasCap ? total / cap : Number.NaN;
+        const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
+        const lift = top >= 0 ? u[top]! - ub[top]! : 0;
+        cands.push({ mech, data: m, rel, util, cap, total, base, topRise, lift, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85) });
+      }
+      // What a time-based rise is weighed against: the capacity when known, else the resource's whole
+      // time-based load now (every wait type together, so that one sample catching a tenant in a rare IO
+      // wait — half a session — is small beside a neighbour's real rise of several CPU sessions).
+      let loadNow = 0;
+      let maxLoadLift = 0;
+      for (const k of cands) {
+        if (!k.mech.load || Number.isFinite(k.cap)) continue;
+        loadNow += k.total;
+        maxLoadLift = Math.max(maxLoadLift, k.lift);
+      }
+      const liftShare = (k: Cand, lift: number) => lift / (Number.isFinite(k.cap) && k.cap > 0 ? k.cap : loadNow);
+      // a time-based dimension can carry suspects only when its top riser added a real part of the load,
+      // and, among the wait types of one resource (one unit), not a small fraction of what another added
+      const meaningful = (k: Cand) => !k.mech.load || (liftShare(k, k.lift) >= MIN_LOAD_LIFT && (Number.isFinite(k.cap) || k.lift >= COMPARABLE_LIFT * maxLoadLift));
+      let best: Cand | undefined;
+      let eligibleBest: Cand | undefined;
+      let busiest: Cand | undefined;
+      for (const k of cands) {
         // the mechanism is the contended dimension where one tenant's share moved most: under contention
         // every time-based load inflates together (Little's law), only the antagonist's share grows
-        if (cand.contended && (!best || topRise > best.topRise)) best = cand;
-        if (!busiest || rel > busiest.rel) busiest = cand;
+        if (k.contended && (!best || k.topRise > best.topRise)) best = k;
+        if (k.contended && meaningful(k) && (!eligibleBest || k.topRise > eligibleBest.topRise)) eligibleBest = k;
+        if (!busiest || k.rel > busiest.rel) busiest = k;
       }
-      best ??= busiest;
+      const suspectsAllowed = eligibleBest !== undefined;
+      best = eligibleBest ?? best ?? busiest;
       const bd = best?.data;
       // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
       // (its share must have grown too: under contention everyone's time-based load inflates)
@@ -550,7 +638,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const lockBound = new Set<string>();
       if (c.kind === 'postgres') {
         for (const v of c.victims) {
-          const lv = get('postgres.load_sessions', 'Lock', v.tenant, c.id);
+          const lv = lockSeries(c.id, v.tenant);
           if (!lv) continue;
           const u = usageAt(lv, j);
           const b = baselineOf(lv, j);
@@ -559,7 +647,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       }
       const contended = best?.contended ?? false;
       const ranked = bd ? topRisers(bd, minShareRise) : [];
-      const suspects = contended ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ) : [];
+      // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
+      const liftOk = (r: RankedRow) => !best!.mech.load || liftShare(best!, r.u - r.ub) >= MIN_LOAD_LIFT / 2;
+      const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
       const suspectIds = new Set(suspects.map((s) => s.tenant));
       const neighbourVictims: PointVictim[] = [];
       const selfInflicted: PointVictim[] = [];
@@ -578,13 +668,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             signal: best.mech.sub ? `${best.mech.signal}{${best.mech.sub}}` : best.mech.signal,
             totalObserved: best.total,
             totalBaseline: best.base,
-            totalRise: best.rel,
+            totalRise: Number.isFinite(best.rel) ? best.rel : null,
             ...(Number.isFinite(best.util) ? { utilisation: best.util } : {}),
           }
         : { type: 'resource', mechanism: null };
       if (suspects.length > 0 && neighbourVictims.length > 0) {
         for (const s of suspects) {
-          const shareBase = s.ub / best!.base;
+          const shareBase = best!.base > 0 ? s.ub / best!.base : 0;
           const dominance = Math.min(1, s.rise / 0.4);
           const gap = ranked.find((r) => !suspectIds.has(r.tenant));
           const separation = gap ? Math.min(1, Math.max(0, (s.rise - gap.rise) / Math.max(s.rise, 1e-9))) : 1;
@@ -700,6 +790,8 @@ interface MechData {
   values: Float64Array[];
   /** per member, when one baseline serves the whole window (no time-of-day slots) */
   bases: Baseline[] | undefined;
+  /** the same baselines' figures the attribution reads at every point, as typed arrays */
+  fixed: FixedBases | undefined;
   index: Map<string, number>;
   u: Float64Array;
   ub: Float64Array;
@@ -708,6 +800,49 @@ interface MechData {
   rise: Float64Array;
   /** 1 when the member has a usage and a baseline at the point */
   inc: Uint8Array;
+}
+
+interface FixedBases {
+  /** the baseline center (NaN when unknown) */
+  center: Float64Array;
+  /** the z denominator: max(spread, 5 % of the center, 1e-9) */
+  floor: Float64Array;
+  /** sd², 0 when unknown */
+  sdSquared: Float64Array;
+  /**
+   * every member's usageAt() at every point of the window, point-major: usage[(j - W) * n + i].
+   * Attribution reads all members at one point; read from the series (one per member, each its own
+   * stretch of memory) that is a cache miss per member per point, the cost that dominated analysis.
+   */
+  usage: Float64Array;
+}
+
+/** tile of points transposed together: its stretch of every series stays in cache while it is copied */
+const TILE = 64;
+
+function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number): FixedBases {
+  const n = bases.length;
+  const f: FixedBases = { center: new Float64Array(n), floor: new Float64Array(n), sdSquared: new Float64Array(n), usage: new Float64Array(n * Math.max(0, points - W)) };
+  bases.forEach((b, i) => {
+    f.center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
+    f.floor[i] = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+    f.sdSquared[i] = (b.sd ?? 0) ** 2;
+  });
+  const { usage } = f;
+  for (let t = W; t < points; t += TILE) {
+    const end = Math.min(points, t + TILE);
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      for (let j = t; j < end; j++) {
+        // usageAt() inline; x - x is 0 exactly when x is finite (NaN and ±Infinity give NaN)
+        const a = v[j]!;
+        const p = j > 0 ? v[j - 1]! : Number.NaN;
+        const fa = a - a === 0;
+        usage[(j - W) * n + i] = fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
+      }
+    }
+  }
+  return f;
 }
 
 interface RankedRow {

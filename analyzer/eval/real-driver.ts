@@ -8,8 +8,7 @@
  * - PostgreSQL: `pgRate` report queries per second on one connection to `<tenant>_prod`
  *   (a ~50k-row index range read, application_name `<tenant>-app`);
  * - Redis: `redisRate` requests per second of the tenant's cache API, each five sequential commands
- *   on `<tenant>:` keys over a connection named `<tenant>-app` (every 20th adds a SORT of a 5k-element
- *   list, the tenant's own occasional slow command); every request is also written as a
+ *   on `<tenant>:` keys over a connection named `<tenant>-app`; every request is also written as a
  *   Traefik JSON access-log line (service `<tenant>-cache@file`): the ingress in front of that API,
  *   which the real Traefik collector tails (there is no Traefik binary on this machine).
  *
@@ -19,6 +18,7 @@
 import { createWriteStream } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { mulberry32 } from '../../collector/simulated/prng.js';
 import { quantile } from './verdict.js';
 
 export interface DriverConfig {
@@ -45,17 +45,6 @@ export interface WindowStats {
   buckets: number[];
 }
 export type WindowReply = { type: 'window'; id: number; stats: Record<string, { pg: WindowStats; redis: WindowStats }> };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function main(cfg: DriverConfig): Promise<void> {
   const log = createWriteStream(cfg.accessLog, { flags: 'a' });
@@ -95,7 +84,7 @@ async function main(cfg: DriverConfig): Promise<void> {
   };
 
   for (const [i, tenant] of cfg.tenants.entries()) {
-    const rnd = rng(cfg.seed * 1009 + i);
+    const rnd = mulberry32(cfg.seed * 1009 + i);
     const c = new pg.Client({ host: '127.0.0.1', port: cfg.pgPort, user: 'postgres', database: `${tenant}_prod`, application_name: `${tenant}-app` });
     await c.connect();
     clients.push(c);
@@ -114,9 +103,6 @@ async function main(cfg: DriverConfig): Promise<void> {
       await r.set(k, 'x'.repeat(64), 'EX', 600);
       await r.incr(`${tenant}:hits`);
       await r.hset(`${tenant}:cart:${seq % 50}`, 'line', String(seq));
-      // about every 2 s a small report: SORT of a 5k-element list, a few ms — real cache workloads have a tail
-      // of slow commands, and without any the SLOWLOG-based usage of every tenant is an all-zero history
-      if (seq % 20 === 0) await r.call('SORT', `${tenant}:small`, 'LIMIT', '0', '1');
       const end = Date.now();
       log.write(
         JSON.stringify({

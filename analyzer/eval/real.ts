@@ -215,7 +215,7 @@ async function setup(o: RealOptions, bins: { pgbench: string; redisBenchmark: st
     o.progress('real: loading the tenants\u2019 Redis lists');
     const rnd = mulberry32(o.seed);
     for (const t of TENANTS) {
-      for (const [name, n] of [['big', 100_000], ['mid', 40_000], ['small', 5000]] as const) {
+      for (const [name, n] of [['big', 100_000], ['mid', 40_000]] as const) {
         for (let i = 0; i < n; i += 5000) await r.rpush(`${t}:${name}`, ...Array.from({ length: Math.min(5000, n - i) }, () => String(Math.floor(rnd() * 1e9))));
       }
       for (let i = 0; i < 50; i++) await r.hset(`${t}:cart:${i}`, 'line', '0');

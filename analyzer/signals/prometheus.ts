@@ -64,7 +64,8 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
     case 'redis.canary_p99_seconds':
       return R((w) => `histogram_quantile(0.99, sum by (redis_instance, le) (rate(tenantscope_redis_canary_seconds_bucket[${w}])))`);
     case 'redis.command_seconds_rate':
-      return T(rate('tenantscope_redis_slow_command_seconds_total'));
+      // a tenant with keys but no slow command yet has no counter: 0 s/s of command time, not unknown
+      return T((w) => `${rate('tenantscope_redis_slow_command_seconds_total')(w)} or ${gauge('tenantscope_redis_tenant_memory_bytes')()} * 0`);
     case 'redis.memory_bytes':
       return T(gauge('tenantscope_redis_tenant_memory_bytes'));
     case 'redis.max_memory_bytes':

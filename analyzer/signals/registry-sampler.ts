@@ -51,6 +51,8 @@ export interface RegistrySampler {
 export function createRegistrySampler(registry: Registry, sink: { append(key: SeriesKey, tMs: number, value: number): void }): RegistrySampler {
   const last = new Map<string, number>();
   let lastT: number | undefined;
+  /** Redis tenant and instance pairs seen at the previous sample (by keys, connections or slow commands) */
+  let redisKnown = new Set<string>();
 
   return {
     async sample(tMs) {
@@ -181,9 +183,31 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       each('tenantscope_pg_max_connections', (v) => add('postgres.max_connections', RESOURCE_SERIES, s(v.labels.pg_cluster), '', v.value));
 
       // redis
-      each('tenantscope_redis_slow_command_seconds_total', (v) =>
-        add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', rate('tenantscope_redis_slow_command_seconds_total', v)),
-      );
+      const slowSeen = new Set<string>();
+      each('tenantscope_redis_slow_command_seconds_total', (v) => {
+        const id = `${s(v.labels.tenant)}\u0001${s(v.labels.redis_instance)}`;
+        slowSeen.add(id);
+        const name = 'tenantscope_redis_slow_command_seconds_total';
+        // the collector creates a tenant's counter (per command) at its first slow command: for a tenant
+        // already known at the previous sample, everything it counts arrived since then
+        const created = !last.has(`${v.metricName ?? name}\u0000${labelKey(v.labels as Record<string, string>)}`) && redisKnown.has(id);
+        const r = rate(name, v);
+        add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', r === undefined && created && dt && dt > 0 ? v.value / dt : r);
+      });
+      // a Redis tenant (its keys or connections seen) without slow commands spent no time in them: a
+      // known 0, not unknown — else a tenant that goes from none to most of the instance's time has no
+      // history to rise from, and no one can be named for it
+      const known = new Set<string>(slowSeen);
+      for (const name of ['tenantscope_redis_tenant_memory_bytes', 'tenantscope_redis_tenant_clients', 'tenantscope_redis_tenant_keys']) {
+        each(name, (v) => {
+          const id = `${s(v.labels.tenant)}\u0001${s(v.labels.redis_instance)}`;
+          if (known.has(id)) return;
+          known.add(id);
+          // only once rates exist (the second sample on): the first has no rate for anyone
+          if (dt !== undefined) add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', 0);
+        });
+      }
+      redisKnown = known;
       each('tenantscope_redis_tenant_memory_bytes', (v) => add('redis.memory_bytes', s(v.labels.tenant), s(v.labels.redis_instance), '', v.value));
       each('tenantscope_redis_maxmemory_bytes', (v) => add('redis.max_memory_bytes', RESOURCE_SERIES, s(v.labels.redis_instance), '', v.value));
 

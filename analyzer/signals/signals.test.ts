@@ -132,6 +132,28 @@ describe('registry sampler', () => {
     expect(r.series.filter((x) => x.tenant !== 'acme' && x.tenant !== 'globex')).toEqual([]);
   });
 
+  it('a Redis tenant without slow commands spent 0 s/s in them, not unknown; its first slow commands count in full', async () => {
+    const registry = new Registry();
+    const { Counter, Gauge } = await import('prom-client');
+    const mem = new Gauge({ name: 'tenantscope_redis_tenant_memory_bytes', help: 'h', labelNames: ['tenant', 'redis_instance'], registers: [registry] });
+    const slow = new Counter({ name: 'tenantscope_redis_slow_command_seconds_total', help: 'h', labelNames: ['tenant', 'redis_instance', 'command'], registers: [registry] });
+    const store = createSignalStore();
+    const sampler = createRegistrySampler(registry, store);
+    for (const t of ['acme', 'globex']) mem.set({ tenant: t, redis_instance: 'cache' }, 1e6);
+    await sampler.sample(T0);
+    await sampler.sample(T0 + 15_000);
+    // acme's first slow commands: the collector creates its counter now, 3 s of SORT since the last sample
+    slow.inc({ tenant: 'acme', redis_instance: 'cache', command: 'sort' }, 3);
+    await sampler.sample(T0 + 30_000);
+    slow.inc({ tenant: 'acme', redis_instance: 'cache', command: 'sort' }, 6);
+    await sampler.sample(T0 + 45_000);
+    const r = await store.range({ signals: ['redis.command_seconds_rate'] }, T0, T0 + 45_000, 15_000);
+    const get = (tenant: string) => [...(r.series.find((x) => x.tenant === tenant)?.values ?? [])];
+    // the first sample has no rate for anyone; from then on globex is a known 0
+    expect(get('globex')).toEqual([Number.NaN, 0, 0, 0]);
+    expect(get('acme')).toEqual([Number.NaN, 0, 0.2, 0.4]);
+  });
+
   it('turns the simulated fleet registry into per-tenant signals that match the physics', async () => {
     const clock = new ManualClock(T0);
     const registry = new Registry();
