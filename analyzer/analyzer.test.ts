@@ -430,6 +430,8 @@ describe('mechanism and suspect on time-based loads', () => {
     const d = detect(redisRange(0.02), { windowStart: hist, recentBaselineMs: hist * step });
     expect(d.findings.filter((f) => f.kind === 'noisy-neighbor')).toEqual([]);
     expect(d.findings.some((f) => f.victims.some((v) => v.tenant === 'b'))).toBe(true);
+    // nor does that trickle become the mechanism of what was found
+    expect(d.findings.map((f) => f.resource.mechanism)).not.toContain('command-time');
   });
 });
 

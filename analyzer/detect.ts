@@ -616,6 +616,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       let eligibleBest: Cand | undefined;
       let busiest: Cand | undefined;
       for (const k of cands) {
+        // a rise from nothing (rel = ∞) names the mechanism only when it is a real part of the load: else
+        // a first trickle of slow commands would outrank the dimension that actually moved (memory)
+        if (!Number.isFinite(k.rel) && !meaningful(k)) continue;
         // the mechanism is the contended dimension where one tenant's share moved most: under contention
         // every time-based load inflates together (Little's law), only the antagonist's share grows
         if (k.contended && (!best || k.topRise > best.topRise)) best = k;
