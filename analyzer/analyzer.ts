@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import type { TenantResolver } from '../tenancy/index.js';
 import { bandFeatures, classifyBands, computeBands, type BandState, type BandThresholds, type TenantBandFeatures } from './bands.js';
 import type { Baseline } from './baseline.js';
-import { baselineKey, detect, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
+import { baselineKey, detect, episodeKey, episodeWho, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
 import { grid, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
 import type { AnalysisResult, BandResult, Finding, Tier } from './types.js';
 
@@ -281,7 +281,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
         }
       }
       for (const f of result.findings) {
-        const k = episodeKey(f);
+        const k = episodeKey(f.kind, f.resource.kind, f.resource.id, episodeWho(f));
         const endMs = f.end ? Date.parse(f.end) : undefined;
         const prev = knownIds.get(k);
         // an ended episode and a new one of the same key are different episodes
@@ -304,11 +304,6 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   };
 }
 
-/** the same key detect.ts merges episodes by: kind, resource and who (suspect, the degraded tenant, or none) */
-function episodeKey(f: Finding): string {
-  const who = f.kind === 'noisy-neighbor' ? (f.suspect?.tenant ?? '') : f.kind === 'tenant-degradation' ? (f.victims[0]?.tenant ?? '') : '';
-  return `${f.kind}|${f.resource.kind}|${f.resource.id}|${who}`;
-}
 
 /** index of the earliest finite sample of any series in the range; undefined when it holds none */
 function firstSample(range: { series: readonly { values: ArrayLike<number> }[]; points: number }): number | undefined {

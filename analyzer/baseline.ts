@@ -24,7 +24,7 @@ export interface Baseline {
 
 export const UNKNOWN_BASELINE: Baseline = { center: Number.NaN, spread: Number.NaN, n: 0 };
 
-/** the scratch buffer robust() uses when none is passed: grown on demand, never shrunk */
+/** the scratch buffer robust() selects in: grown on demand, never shrunk */
 let sharedScratch = new Float64Array(1024);
 
 /**
@@ -80,10 +80,10 @@ function swap(a: Float64Array, i: number, j: number): void {
 }
 
 /** median and MAD of the finite values in values[from, to), using `scratch` (or a shared buffer) to avoid allocation */
-export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8, scratch?: Float64Array): Baseline {
+export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8): Baseline {
   const len = Math.max(0, to - from);
-  let buf = scratch && scratch.length >= len ? scratch : sharedScratch;
-  if (buf.length < len) buf = sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));
+  if (sharedScratch.length < len) sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));
+  const buf = sharedScratch;
   let n = 0;
   let sum = 0;
   let sumSq = 0;

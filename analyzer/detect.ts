@@ -882,10 +882,20 @@ function topRisers(m: MechData, minShareRise: number): RankedRow[] {
   return top.map((i) => ({ tenant: m.tenants[i]!, u: m.u[i]!, ub: m.ub[i]!, rise: m.rise[i]!, ratio: m.ratio[i]!, z: m.z[i]! }));
 }
 
+/** what makes two detections one episode: kind, resource and who (the suspect, or the degraded tenant) */
+export function episodeKey(kind: string, resourceKind: string, resourceId: string, who: string): string {
+  return `${kind}|${resourceKind}|${resourceId}|${who}`;
+}
+
+/** who an episode is about: the suspect of a noisy neighbour, the tenant of a self-inflicted degradation */
+export function episodeWho(f: Pick<Finding, 'kind' | 'suspect' | 'victims'>): string {
+  return f.kind === 'noisy-neighbor' ? (f.suspect?.tenant ?? '') : f.kind === 'tenant-degradation' ? (f.victims[0]?.tenant ?? '') : '';
+}
+
 function episodeId(kind: string, resourceKind: string, resourceId: string, who: string, startMs: number): string {
   // the start bucket (5 min) keeps the id stable across re-analysis of overlapping windows
   const bucket = Math.floor(startMs / 300_000);
-  return createHash('sha256').update(`${kind}|${resourceKind}|${resourceId}|${who}|${bucket}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${episodeKey(kind, resourceKind, resourceId, who)}|${bucket}`).digest('hex').slice(0, 16);
 }
 
 function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology): DetectResult {
@@ -908,7 +918,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
   const sev = { info: 0, warning: 1, critical: 2 } as const;
   for (const d of ds) {
     const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? d.victims[0]!.tenant : '';
-    const key = `${d.kind}|${d.resourceKind}|${d.resourceId}|${who}`;
+    const key = episodeKey(d.kind, d.resourceKind, d.resourceId, who);
     let e = open.get(key);
     if (e && d.j - e.last > gap + 1) {
       closed.push(e);

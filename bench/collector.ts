@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeApiServer } from '../test/standins/kube-apiserver.js';
 import { AccessLogWriter, startTraefikStandin, syntheticEntry, type AccessLogEntry, type StandinService, type TraefikStandin } from '../test/standins/traefik.js';
 import { freePort } from '../test/support/stack.js';
-import { median, table, type BenchContext, type BenchSection } from './harness.js';
+import { median, processCpuSeconds, table, type BenchContext, type BenchSection } from './harness.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const INTERVAL_MS = 15_000;
@@ -129,13 +129,6 @@ function procStatus(pid: number): ProcSample {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
   return { rssKiB: kib('VmRSS'), anonKiB: kib('RssAnon'), hwmKiB: kib('VmHWM') };
-}
-
-/** utime + stime of the process itself (not its children), seconds */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux x86_64
 }
 
 interface Scrape {
@@ -316,7 +309,7 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
       if (gauge(r.text, 'tenantscope_k8s_up') === 1 && gauge(r.text, 'tenantscope_ingress_up') === 1 && pods >= expectPods && /^tenantscope_k8s_tenant_cpu_usage_cores\{/m.test(r.text)) ready = r;
     }
     const readyS = (performance.now() - started) / 1000;
-    const startCpuS = cpuSeconds(pid);
+    const startCpuS = (await processCpuSeconds(pid));
     ctx.progress(`${v.label}: ready after ${readyS.toFixed(1)} s (${startCpuS.toFixed(1)} s CPU, VmHWM ${(procStatus(pid).hwmKiB / 1024).toFixed(0)} MiB); warm-up ${s.warmupIntervals} × 15 s`);
 
     // Prometheus' schedule: one scrape every 15 s; warm-up intervals are scraped but not measured
@@ -329,10 +322,10 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
     for (let k = 0; k < s.warmupIntervals + s.intervals; k++) {
       const measuring = k >= s.warmupIntervals;
       if (k === s.warmupIntervals) {
-        cpu0 = cpuSeconds(pid);
+        cpu0 = (await processCpuSeconds(pid));
         wall0 = performance.now();
       }
-      const kCpu = cpuSeconds(pid);
+      const kCpu = (await processCpuSeconds(pid));
       const begin = performance.now();
       const sc = await scrape(url);
       if (measuring) scrapes.push(sc);
@@ -346,10 +339,10 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
         }
         await sleep(Math.max(0, begin + i * 1000 - performance.now()));
       }
-      if (measuring) intervalCpu.push(((cpuSeconds(pid) - kCpu) / ((performance.now() - begin) / 1000)) * 1000);
+      if (measuring) intervalCpu.push((((await processCpuSeconds(pid)) - kCpu) / ((performance.now() - begin) / 1000)) * 1000);
       ctx.progress(`${v.label}: ${measuring ? 'interval' : 'warm-up'} ${measuring ? k - s.warmupIntervals + 1 : k + 1}/${measuring ? s.intervals : s.warmupIntervals}: RSS ${(procStatus(pid).rssKiB / 1024).toFixed(0)} MiB, /metrics ${sc.ms.toFixed(0)} ms, ${(sc.bytes / MiB).toFixed(1)} MiB`);
     }
-    const mcpu = ((cpuSeconds(pid) - cpu0) / ((performance.now() - wall0) / 1000)) * 1000;
+    const mcpu = (((await processCpuSeconds(pid)) - cpu0) / ((performance.now() - wall0) / 1000)) * 1000;
     return {
       rssMed: median(rss),
       rssMax: Math.max(...rss),

@@ -10,6 +10,27 @@ import type { Counter, Gauge, Histogram, Summary } from 'prom-client';
 
 type Labels = Record<string, string>;
 
+/**
+ * prom-client 15's own key of a series in a metric's `hashMap` (hashObject: sorted label names,
+ * `name:value,` each, undefined values left out). join() gives one flat string; `+=` would keep a
+ * rope of small pieces alive for as long as the series lives.
+ */
+export function promHash(labels: Readonly<Record<string, string | undefined>>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(labels).sort()) if (labels[k] !== undefined) parts.push(`${k}:${labels[k]},`);
+  return parts.join('');
+}
+
+/**
+ * whether `metric` still holds the series written with exactly this labels object under `hash`
+ * (the cardinality guard may have removed it); false where prom-client has no `hashMap` (another
+ * version), so a writer then writes every time
+ */
+export function stillHeld(metric: object, hash: string, labels: object): boolean {
+  const hashMap = (metric as { hashMap?: Record<string, { labels?: unknown } | undefined> }).hashMap;
+  return typeof hashMap === 'object' && hashMap !== null && hashMap[hash]?.labels === labels;
+}
+
 export function labelKey(labels: Labels): string {
   // label sets are small; sorting keys keeps the key independent of object construction order
   return Object.keys(labels)

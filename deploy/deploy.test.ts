@@ -174,8 +174,9 @@ describe('deploy/ manifests', () => {
       if (!m) throw new Error(`memory quantity ${q}: expected Mi or Gi`);
       return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
     };
-    // ~90 MiB outside the heap measured by bench/collector.ts (VmHWM − heap), with a margin
-    const NON_HEAP_MIB = 96;
+    // outside the V8 heap, from bench/RESULTS.md "Collector process" (as deployed): VmHWM 311 MiB −
+    // heap total 173 MiB = 138 MiB, with a small margin
+    const NON_HEAP_MIB = 140;
     expect(oldMiB + 2 * semiMiB + NON_HEAP_MIB).toBeLessThanOrEqual(mib(c.resources.limits.memory));
     expect(mib(c.resources.requests.memory)).toBeLessThanOrEqual(mib(c.resources.limits.memory));
   });

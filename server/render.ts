@@ -6,10 +6,10 @@
  * three regex replaces per label value and two joins — and most of that is the same text scrape
  * after scrape. Here each series' label text is formatted once and cached under prom-client's own
  * per-series hash (the `hashMap` key); a scrape re-formats only the values, and a series whose
- * values did not change since the previous render reuses its whole line(s). bench/exposition.ts,
- * 97,778 label sets: ~70 ms unchanged, ~95 ms with every value changed, against ~260 ms for
- * prom-client; the first render, which fills the cache, ~380 ms. The cache costs about 0.5 KB of
- * heap per series (~50 MB at that size).
+ * values did not change since the previous render reuses its whole line(s). The figures (bench/exposition.ts,
+ * 97,778 label sets: unchanged, every value changed, the first render that fills the cache, against
+ * prom-client's own) are in bench/RESULTS.md, section Exposition; the cache holds a formatted label
+ * text per series, so its heap grows with the series count.
  *
  * Correctness rests on three guards, each falling back to prom-client's own code:
  * - the registry: only the Prometheus text format and un-patched `metrics`/`getMetricsAsString`
@@ -227,9 +227,21 @@ function snapshot(labels: Labels, cache: MetricCache): { keys: string[]; values:
   return { keys, values: values.slice() };
 }
 
-function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels | null): string[] {
+/** a family's HELP and TYPE lines, as prom-client writes them */
+function familyHeader(m: { name: string; help: string; type: string }): { name: string; out: string[] } {
   const name = escapeString(m.name);
-  const out = [`# HELP ${name} ${escapeString(m.help)}`, `# TYPE ${name} ${m.type}`];
+  return { name, out: [`# HELP ${name} ${escapeString(m.help)}`, `# TYPE ${name} ${m.type}`] };
+}
+
+/** a series' text that did not change since the last render is flattened once, so later renders join flat strings */
+function settle(e: Entry): void {
+  if (e.flat) return;
+  flatten(e.text);
+  e.flat = true;
+}
+
+function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels | null): string[] {
+  const { name, out } = familyHeader(m);
   const { hashMap } = m;
   const { entries, generation } = cache;
   const hashes = Object.keys(hashMap);
@@ -262,10 +274,7 @@ function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels |
       e.lastValue = v;
       e.text = e.head + valueString(v);
       e.flat = false;
-    } else if (!e.flat) {
-      flatten(e.text);
-      e.flat = true;
-    }
+    } else settle(e);
     out.push(e.text);
   }
   sweep(cache, hashes.length);
@@ -273,8 +282,7 @@ function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels |
 }
 
 function renderHistogram(m: HistogramInternals, cache: MetricCache, defaults: Labels | null): string[] {
-  const name = escapeString(m.name);
-  const out = [`# HELP ${name} ${escapeString(m.help)}`, `# TYPE ${name} ${m.type}`];
+  const { out } = familyHeader(m);
   const bounds = m.upperBounds;
   const n = bounds.length;
   // bucketValues is keyed by String(bound); looking it up by the string skips a number→string per line
@@ -337,10 +345,7 @@ function renderHistogram(m: HistogramInternals, cache: MetricCache, defaults: La
       e.lastValues = values;
       e.text = text;
       e.flat = false;
-    } else if (!e.flat) {
-      flatten(e.text);
-      e.flat = true;
-    }
+    } else settle(e);
     out.push(e.text);
   }
   sweep(cache, hashes.length);

@@ -16,6 +16,7 @@
  * computes; where that map is absent (another prom-client), every row is written as before.
  */
 import type { Gauge } from 'prom-client';
+import { promHash, stillHeld } from '../series.js';
 import type { Samples } from './view.js';
 
 type Labels = Record<string, string>;
@@ -27,15 +28,6 @@ interface Written {
   hash: string;
 }
 
-/** prom-client 15's hashObject(labels) without label names: sorted keys, `key:value,` each */
-function promHash(labels: Labels): string {
-  const parts: string[] = [];
-  for (const k of Object.keys(labels).sort()) if (labels[k] !== undefined) parts.push(`${k}:${labels[k]},`);
-  // join() yields one flat string; `+=` would keep a rope of small pieces alive for as long as the
-  // series lives (~6 MiB at 10,000 pods, seen in a heap snapshot)
-  return parts.join('');
-}
-
 export class GaugeWriter {
   private readonly written = new Map<Gauge, Map<string, Written>>();
 
@@ -43,11 +35,9 @@ export class GaugeWriter {
   write(gauge: Gauge, samples: Samples): void {
     const prev = this.written.get(gauge);
     const next = new Map<string, Written>();
-    const hashMap = (gauge as unknown as { hashMap?: Record<string, { labels?: unknown } | undefined> }).hashMap;
-    const canCheck = typeof hashMap === 'object' && hashMap !== null;
     for (const [key, row] of samples.rows) {
       const w = prev?.get(key);
-      if (w !== undefined && Object.is(w.value, row.value) && canCheck && hashMap[w.hash]?.labels === w.labels) {
+      if (w !== undefined && Object.is(w.value, row.value) && stillHeld(gauge, w.hash, w.labels)) {
         next.set(key, w);
         continue;
       }

@@ -568,10 +568,9 @@ export function createRedisCollector(source: RedisSourceConfig, deps: CollectorD
   return {
     name: `redis/${instance}`,
     health: () => {
-      const errs = failing;
       // a missing permission on one step degrades, a lost connection is not ready
-      const down = errs.get('connect') ?? errs.get('info');
-      return down ? { ok: false, detail: down.message } : { ok: true, ...(errs.size ? { detail: [...errs.values()].map((e) => e.message).join('; ') } : {}) };
+      const down = failing.get('connect') ?? failing.get('info');
+      return down ? { ok: false, detail: down.message } : { ok: true, ...(failing.size ? { detail: [...failing.values()].map((e) => e.message).join('; ') } : {}) };
     },
     async start() {
       stopping = false;

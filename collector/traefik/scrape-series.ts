@@ -15,16 +15,10 @@
  * computes (collector/kubernetes/write.ts does the same); without that map every write happens.
  */
 import type { Counter, Gauge } from 'prom-client';
+import { promHash, stillHeld } from '../series.js';
 
 type Labels = Record<string, string>;
 type Scalar = Counter<string> | Gauge<string>;
-
-/** prom-client 15's hashObject(labels) with sorted label names: `key:value,` each */
-function promHash(labels: Labels): string {
-  let h = '';
-  for (const k of Object.keys(labels).sort()) h += `${k}:${labels[k]},`;
-  return h;
-}
 
 /** one series this writer owns: its lasting labels object and prom-client's key for it */
 class Owned {
@@ -37,10 +31,7 @@ class Owned {
   }
 }
 
-function present(metric: Scalar, s: Owned): boolean {
-  const hashMap = (metric as unknown as { hashMap?: Record<string, { labels?: unknown } | undefined> }).hashMap;
-  return typeof hashMap === 'object' && hashMap !== null && hashMap[s.hash]?.labels === s.labels;
-}
+const present = (metric: Scalar, s: Owned): boolean => stillHeld(metric, s.hash, s.labels);
 
 export class ScrapeSeries {
   /** metric → series key (the caller's, stable per label set) → series */

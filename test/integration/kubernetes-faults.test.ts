@@ -14,6 +14,7 @@ import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver } from '../../tenancy/index.js';
 import { createKubernetesCollector, type KubernetesCollector } from '../../collector/kubernetes/index.js';
 import { KubeApiServer, startKubeApiServer } from '../standins/kube-apiserver.js';
+import { sampleValue } from '../support/registry.js';
 
 interface Harness {
   api: KubeApiServer;
@@ -62,10 +63,7 @@ async function setup(opts: { api?: KubeApiServer; token?: string; kubeconfigText
   return h;
 }
 
-async function value(h: Harness, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const metric = await h.registry.getSingleMetric(name)?.get();
-  return metric?.values.find((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x))?.value;
-}
+const value = (h: Harness, name: string, labels: Record<string, string>) => sampleValue(h.registry, name, labels);
 
 const podStatus = (h: Harness) => h.collector.status().find((s) => s.resource === 'pods')!;
 

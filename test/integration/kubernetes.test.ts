@@ -13,6 +13,7 @@ import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver, type TenantResolver } from '../../tenancy/index.js';
 import { createKubernetesCollector, type KubernetesCollector } from '../../collector/kubernetes/index.js';
 import { startKubeApiServer, type KubeApiServer } from '../standins/kube-apiserver.js';
+import { samples, sampleValue } from '../support/registry.js';
 
 const BACKUP_LABEL = 'tenantscope.io/backup';
 const POOL_LABEL = 'eks.amazonaws.com/nodegroup';
@@ -45,16 +46,8 @@ async function setup(opts: { seed?: (api: KubeApiServer) => void; fixtures?: boo
   return { api, registry, resolver, logger, collector, dir };
 }
 
-async function value(name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const metric = await h.registry.getSingleMetric(name)?.get();
-  const row = metric?.values.find((v) => Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x));
-  return row?.value;
-}
-
-async function rows(name: string): Promise<{ labels: Record<string, string>; value: number }[]> {
-  const metric = await h.registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? []).map((v) => ({ labels: v.labels as Record<string, string>, value: v.value }));
-}
+const value = (name: string, labels: Record<string, string>) => sampleValue(h.registry, name, labels);
+const rows = async (name: string) => (await samples(h.registry, name)).map((v) => ({ labels: v.labels as Record<string, string>, value: v.value }));
 
 /** Two tenants sharing node pool-a-1, acme alone on pool-b-1, platform pods unattributed. */
 function seedTenants(api: KubeApiServer): void {

@@ -12,6 +12,7 @@ import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver } from '../../tenancy/index.js';
 import { startPostgres, type PostgresHandle } from '../support/stack.js';
 import { until } from '../support/until.js';
+import { sampleSum } from '../support/registry.js';
 
 let server: PostgresHandle;
 
@@ -53,8 +54,7 @@ describe('PostgreSQL collector faults', () => {
       clock: new ManualClock(0),
       logger,
     });
-    const value = async (name: string, match: Record<string, string>) =>
-      (await registry.getSingleMetric(name)!.get()).values.filter((v) => Object.entries(match).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x)).reduce((a, v) => a + v.value, 0);
+    const value = async (name: string, match: Record<string, string>) => (await sampleSum(registry, name, match)) ?? 0;
     const up = () => value('tenantscope_pg_up', { pg_cluster: 'crashy' });
 
     try {

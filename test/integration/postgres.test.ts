@@ -14,6 +14,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver } from '../../tenancy/index.js';
 import { until } from '../support/until.js';
+import { sampleSum } from '../support/registry.js';
 
 const run = promisify(execFile);
 const P = 'tspgi_';
@@ -58,10 +59,8 @@ function setup(opts: { monitorDb?: string; options?: Record<string, unknown> } =
   });
   /** sum of the series of `name` whose labels include `match`; undefined when none exists */
   const value = async (name: string, match: Record<string, string>): Promise<number | undefined> => {
-    const metric = registry.getSingleMetric(name);
-    if (!metric) throw new Error(`metric ${name} not registered`);
-    const got = (await metric.get()).values.filter((v) => Object.entries(match).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x));
-    return got.length ? got.reduce((a, v) => a + v.value, 0) : undefined;
+    if (!registry.getSingleMetric(name)) throw new Error(`metric ${name} not registered`);
+    return sampleSum(registry, name, match);
   };
   return { collector, registry, clock, logger, value };
 }

@@ -13,6 +13,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createRedisCollector } from '../../collector/redis/index.js';
 import { freePort, startRedis, startSentinel, type RedisHandle, type SentinelHandle } from '../support/stack.js';
+import { samples, sampleValue } from '../support/registry.js';
 
 function setup(url: string) {
   const config = configSchema.parse({
@@ -26,14 +27,8 @@ function setup(url: string) {
     clock: new ManualClock(1_700_000_000_000),
     logger: createMemoryLogger(),
   });
-  const value = async (name: string, labels: Record<string, string>) => {
-    const values = ((await registry.getSingleMetric(name)?.get())?.values ?? []) as { labels: Record<string, string | number>; value: number }[];
-    return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
-  };
-  const tenants = async () => {
-    const values = ((await registry.getSingleMetric('tenantscope_redis_tenant_keys')?.get())?.values ?? []) as { labels: Record<string, string | number> }[];
-    return values.map((v) => String(v.labels.tenant)).sort();
-  };
+  const value = (name: string, labels: Record<string, string>) => sampleValue(registry, name, labels);
+  const tenants = async () => (await samples(registry, 'tenantscope_redis_tenant_keys')).map((v) => String(v.labels.tenant)).sort();
   return { collector, value, tenants };
 }
 

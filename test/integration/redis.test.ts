@@ -12,6 +12,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
 import { createRedisCollector, type RedisCollectorOptions } from '../../collector/redis/index.js';
 import { startRedis, type RedisHandle } from '../support/stack.js';
+import { samples, sampleValue } from '../support/registry.js';
 
 type RedisRules = NonNullable<NonNullable<NonNullable<ConfigInput['tenancy']>['rules']>['redis']>;
 
@@ -25,11 +26,8 @@ function setup(url: string, options: Record<string, unknown> = {}, extra: RedisC
   const registry = new Registry();
   const logger = createMemoryLogger();
   const collector = createRedisCollector(config.sources.redis[0]!, { registry, resolver: createTenantResolver(config.tenancy), clock: new ManualClock(1_700_000_000_000), logger }, extra);
-  const series = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []) as { labels: Record<string, string | number>; value: number; metricName?: string }[];
-  const value = async (name: string, labels: Record<string, string>) => {
-    const hit = (await series(name)).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-    return hit.length ? hit[0]!.value : undefined;
-  };
+  const series = (name: string) => samples(registry, name);
+  const value = (name: string, labels: Record<string, string>) => sampleValue(registry, name, labels);
   const tenantsOf = async (name: string) => new Set((await series(name)).map((v) => String(v.labels.tenant)));
   return { collector, registry, logger, value, series, tenantsOf };
 }
