@@ -162,7 +162,8 @@ export interface PointDetection {
   baselineShare: number | undefined;
   suspectSignal: string | undefined;
   ranking: { tenant: string; score: number }[];
-  victims: Victim[];
+  /** indices of the victims' degraded series (the strongest per tenant) */
+  victims: readonly number[];
   confidence: number;
   severity: Severity;
   evidence: Record<string, unknown>;
@@ -265,6 +266,21 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return ratio >= minRatio && (obs - b.center) / floor >= minZ ? { ratio, base: b.center, obs } : false;
   };
 
+  // tenants numbered once per call: the per-point bookkeeping below is typed arrays indexed by tenant,
+  // not maps and objects per victim per point (a contention on a shared cluster degrades ~all of its
+  // tenants at once, at every point of the episode)
+  const tenantIds = new Map<string, number>();
+  const tenantNames: string[] = [];
+  const idOf = (t: string): number => {
+    let i = tenantIds.get(t);
+    if (i === undefined) {
+      tenantIds.set(t, (i = tenantNames.length));
+      tenantNames.push(t);
+    }
+    return i;
+  };
+  for (const t of topo.of.keys()) idOf(t);
+
   // Victim tests once per series and point (not per tenant lookup per point): ratio when degraded, 0 when not
   const victimSeries: VictimSeries[] = [];
   const j0 = Math.max(0, W - persistence + 1);
@@ -301,31 +317,32 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
     }
-    victimSeries.push({ tenant: s.tenant, resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });
+    victimSeries.push({ tenant: s.tenant, t: idOf(s.tenant), resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });
   }
-  /** per point, the victim series degraded for `persistence` consecutive points */
-  const degradedByPoint: (VictimSeries[] | undefined)[] = new Array<VictimSeries[] | undefined>(points).fill(undefined);
+  const nT = tenantNames.length;
+  /** per point, the victim series (indices into victimSeries) degraded for `persistence` consecutive points */
+  const degradedByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
   /** per point, how many points before it its earliest victim was already degraded (the episode onset) */
   const onsetBack = new Int32Array(points);
   const jFirst = Math.max(W, persistence - 1);
   /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them) */
-  const fresh: (VictimSeries[] | undefined)[] = new Array<VictimSeries[] | undefined>(points).fill(undefined);
-  for (const v of victimSeries) {
+  const fresh: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
+  victimSeries.forEach((v, k) => {
     // consecutive degraded points ending at j (counted from where the tests began)
     let run = 0;
     for (let j = Math.max(0, Math.min(W, jFirst - persistence + 1)); j < points; j++) {
       run = v.ratio[j]! > 0 ? run + 1 : 0;
       if (j < W || run === 0) continue;
       if (j < jFirst || run < persistence) {
-        (fresh[j] ??= []).push(v);
+        (fresh[j] ??= []).push(k);
         continue;
       }
       const list = degradedByPoint[j];
-      if (list) list.push(v);
-      else degradedByPoint[j] = [v];
+      if (list) list.push(k);
+      else degradedByPoint[j] = [k];
       onsetBack[j] = persistence - 1;
     }
-  }
+  });
   // corroboration groups (family and resource), numbered once: per point only counts, no keys
   const groupIndex = new Map<string, number>();
   const groupOf = new Int32Array(victimSeries.length);
@@ -335,7 +352,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
     groupOf[k] = g;
   });
-  const indexOf = new Map(victimSeries.map((v, k) => [v, k]));
   /** tenants with a victim signal per group: what a corroborating share is of */
   const groupTenants = new Int32Array(groupIndex.size);
   {
@@ -354,25 +370,26 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   for (let j = W; j < points; j++) {
     const f = fresh[j];
     if (!f || f.length === 0) continue;
-    const groups = new Map<number, VictimSeries[]>();
-    for (const v of f) {
-      const g = groupOf[indexOf.get(v)!]!;
+    const groups = new Map<number, number[]>();
+    for (const k of f) {
+      const g = groupOf[k]!;
       const list = groups.get(g);
-      if (list) list.push(v);
-      else groups.set(g, [v]);
+      if (list) list.push(k);
+      else groups.set(g, [k]);
     }
     for (const [gi, g] of groups) {
       // quick rejection: fewer degraded series than tenants needed, settled ones included
       let settledCount = 0;
-      for (const v of degradedByPoint[j] ?? []) if (groupOf[indexOf.get(v)!] === gi) settledCount++;
+      for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) settledCount++;
       if (g.length + settledCount < needed[gi]!) continue;
-      const tenants = new Set<string>();
-      for (const v of g) tenants.add(v.tenant);
-      for (const v of degradedByPoint[j] ?? []) if (groupOf[indexOf.get(v)!] === gi) tenants.add(v.tenant);
+      const tenants = new Set<number>();
+      for (const k of g) tenants.add(victimSeries[k]!.t);
+      for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) tenants.add(victimSeries[k]!.t);
       if (tenants.size < needed[gi]!) continue;
       const list = (degradedByPoint[j] ??= []);
-      for (const v of g) {
-        list.push(v);
+      for (const k of g) {
+        const v = victimSeries[k]!;
+        list.push(k);
         // its degraded run so far: the onset is that many points back, no more
         let back = 0;
         while (back + 1 < persistence && j - back - 1 >= 0 && v.ratio[j - back - 1]! > 0) back++;
@@ -411,7 +428,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         values,
         bases,
         fixed: bases ? fixedBases(bases, values, W, points) : undefined,
-        index: new Map(tenants.map((t, i) => [t, i])),
+        index: positions(tenants.map(idOf), nT),
         u: new Float64Array(n),
         ub: new Float64Array(n),
         ratio: new Float64Array(n),
@@ -424,86 +441,103 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return m;
   };
 
-  /** a tenant's Lock wait load on a cluster, looked up once (victims are asked about at every point) */
-  const lockMemo = new Map<string, Map<string, Float64Array | undefined>>();
-  const lockSeries = (cluster: string, tenant: string): Float64Array | undefined => {
+  /** a tenant's Lock wait load on a cluster by tenant id, looked up once (victims are asked about at every point) */
+  const lockMemo = new Map<string, (Float64Array | null | undefined)[]>();
+  const lockSeries = (cluster: string, t: number): Float64Array | undefined => {
     let m = lockMemo.get(cluster);
-    if (!m) lockMemo.set(cluster, (m = new Map()));
-    if (m.has(tenant)) return m.get(tenant);
-    const v = get('postgres.load_sessions', 'Lock', tenant, cluster);
-    m.set(tenant, v);
-    return v;
+    if (!m) lockMemo.set(cluster, (m = new Array<Float64Array | null | undefined>(nT)));
+    let v = m[t];
+    if (v === undefined) m[t] = v = get('postgres.load_sessions', 'Lock', tenantNames[t]!, cluster) ?? null;
+    return v ?? undefined;
+  };
+  /** members of a resource by tenant id, in topology order */
+  const memberIds = new Map<string, Int32Array>();
+  const idsOf = (kind: ResourceKind, id: string, members: string[]): Int32Array => {
+    const k = `${kind}\u0001${id}`;
+    let m = memberIds.get(k);
+    if (!m) memberIds.set(k, (m = Int32Array.from(members, idOf)));
+    return m;
+  };
+  // per point: the strongest degraded series per tenant and family (-1: none), the tenants that have
+  // one in first-seen order (to reset, and the order the ingress victims are taken in), and marks
+  const pgWin = new Int32Array(nT).fill(-1);
+  const ingWin = new Int32Array(nT).fill(-1);
+  const pgSeen: number[] = [];
+  const ingSeen: number[] = [];
+  const explainedMark = new Uint8Array(nT);
+  /** per tenant, while one candidate is judged: 1 suspect, 2 its own usage surged, 4 lock waits in its own database */
+  const selfMark = new Uint8Array(nT);
+  /** degraded for fewer than `persistence` points: a victim at j by corroboration only (so far) */
+  const soloAt = (k: number, j: number): boolean => {
+    const r = victimSeries[k]!.ratio;
+    for (let p = 1; p < persistence; p++) if (!(j - p >= 0 && r[j - p]! > 0)) return true;
+    return false;
   };
   const detections: PointDetection[] = [];
   for (let j = 0; j < points; j++) {
     if (!degradedByPoint[j]) continue;
-    // 1. victims by signal family: the strongest degraded signal per tenant
-    // (the winning series first; a victim object only for a tenant a candidate resource takes)
-    const pgWinners = new Map<string, VictimSeries>();
-    const ingWinners = new Map<string, VictimSeries>();
-    for (const v of degradedByPoint[j]!) {
-      const m = v.family === 'pg' ? pgWinners : ingWinners;
-      const prev = m.get(v.tenant);
-      if (!prev || v.ratio[j]! > prev.ratio[j]!) m.set(v.tenant, v);
+    // 1. victims by signal family: the strongest degraded series per tenant
+    for (const t of pgSeen) pgWin[t] = -1;
+    for (const t of ingSeen) ingWin[t] = -1;
+    pgSeen.length = 0;
+    ingSeen.length = 0;
+    for (const k of degradedByPoint[j]!) {
+      const v = victimSeries[k]!;
+      const pg = v.family === 'pg';
+      const win = pg ? pgWin : ingWin;
+      const prev = win[v.t]!;
+      if (prev < 0) (pg ? pgSeen : ingSeen).push(v.t);
+      if (prev < 0 || v.ratio[j]! > victimSeries[prev]!.ratio[j]!) win[v.t] = k;
     }
-    if (pgWinners.size === 0 && ingWinners.size === 0) continue;
-    const victimAt = (v: VictimSeries): PointVictim => {
-      // degraded for fewer than `persistence` points: a victim by corroboration only (so far)
-      const pv: PointVictim = { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]!, ratio: v.ratio[j]! };
-      for (let p = 1; p < persistence; p++) {
-        if (!(j - p >= 0 && v.ratio[j - p]! > 0)) {
-          // set only when true (no spread of a throwaway object per victim per point)
-          pv.solo = true;
-          break;
-        }
-      }
-      return pv;
-    };
-    const pgVictims = new LazyVictims(pgWinners, victimAt);
-    const ingVictims = new LazyVictims(ingWinners, victimAt);
+    if (pgSeen.length === 0 && ingSeen.length === 0) continue;
 
-    // 2. candidate resources with their victims
-    const candidates: { kind: ResourceKind; id: string; victims: PointVictim[] }[] = [];
-    for (const [cluster, members] of topo.postgres) {
-      const v: PointVictim[] = [];
-      for (const t of members) if (pgVictims.has(t)) v.push(pgVictims.get(t)!);
-      if (v.length) candidates.push({ kind: 'postgres', id: cluster, victims: v });
+    // 2. candidate resources with their victims (series indices)
+    const candidates: { kind: ResourceKind; id: string; victims: number[] }[] = [];
+    if (pgSeen.length) {
+      for (const [cluster, members] of topo.postgres) {
+        const v: number[] = [];
+        for (const t of idsOf('postgres', cluster, members)) if (pgWin[t]! >= 0) v.push(pgWin[t]!);
+        if (v.length) candidates.push({ kind: 'postgres', id: cluster, victims: v });
+      }
     }
-    // ingress victims a PostgreSQL or Redis victim already explains (not a copy of the pg victims per point)
-    const redisExplained = new Set<string>();
-    const explained = { has: (t: string) => pgVictims.has(t) || redisExplained.has(t) };
-    for (const [inst, members] of topo.redis) {
-      const canary = resourceSeries.get(`redis.canary_p99_seconds\u0001${inst}`);
-      if (!canary) continue;
-      let stalled = true;
-      for (let p = 0; p < persistence; p++) if (!degradedAt('redis.canary_p99_seconds', canary, j - p)) stalled = false;
-      if (!stalled) continue;
-      const v = members.filter((t) => ingVictims.has(t) && !explained.has(t)).map((t) => ingVictims.get(t)!);
-      for (const x of v) redisExplained.add(x.tenant);
-      if (v.length) candidates.push({ kind: 'redis', id: inst, victims: v });
+    // ingress victims a PostgreSQL or Redis victim already explains
+    for (const t of ingSeen) explainedMark[t] = pgWin[t]! >= 0 ? 1 : 0;
+    if (ingSeen.length) {
+      for (const [inst, members] of topo.redis) {
+        const canary = resourceSeries.get(`redis.canary_p99_seconds\u0001${inst}`);
+        if (!canary) continue;
+        let stalled = true;
+        for (let p = 0; p < persistence; p++) if (!degradedAt('redis.canary_p99_seconds', canary, j - p)) stalled = false;
+        if (!stalled) continue;
+        const v: number[] = [];
+        for (const t of idsOf('redis', inst, members)) if (ingWin[t]! >= 0 && !explainedMark[t]) v.push(ingWin[t]!);
+        for (const k of v) explainedMark[victimSeries[k]!.t] = 1;
+        if (v.length) candidates.push({ kind: 'redis', id: inst, victims: v });
+      }
     }
-    const rest = [...ingVictims.keys()].filter((t) => !explained.has(t));
+    const rest = ingSeen.filter((t) => !explainedMark[t]).map((t) => tenantNames[t]!);
     if (rest.length) {
+      const ingVictim = (t: string) => ingWin[tenantIds.get(t)!]!;
       const nodesOf = new Set(rest.flatMap((t) => topo.of.get(t)?.node ?? []));
       const ingresses = new Set(rest.flatMap((t) => topo.of.get(t)?.ingress ?? []));
       if (nodesOf.size >= 2 && rest.length >= 3 && ingresses.size >= 1) {
         for (const ing of ingresses) {
-          const v = rest.filter((t) => topo.of.get(t)?.ingress.includes(ing)).map((t) => ingVictims.get(t)!);
+          const v = rest.filter((t) => topo.of.get(t)?.ingress.includes(ing)).map(ingVictim);
           if (v.length) candidates.push({ kind: 'ingress', id: ing, victims: v });
         }
       } else {
         for (const n of nodesOf) {
-          const v = rest.filter((t) => topo.of.get(t)?.node.includes(n)).map((t) => ingVictims.get(t)!);
+          const v = rest.filter((t) => topo.of.get(t)?.node.includes(n)).map(ingVictim);
           if (v.length) candidates.push({ kind: 'node', id: n, victims: v });
         }
         // a victim we know no node for is still a tenant-degradation
-        for (const t of rest) if (!(topo.of.get(t)?.node.length)) candidates.push({ kind: 'ingress', id: topo.of.get(t)?.ingress[0] ?? 'unknown', victims: [ingVictims.get(t)!] });
+        for (const t of rest) if (!(topo.of.get(t)?.node.length)) candidates.push({ kind: 'ingress', id: topo.of.get(t)?.ingress[0] ?? 'unknown', victims: [ingVictim(t)] });
       }
     }
 
     // 3–4. mechanism and suspects per candidate
     for (const c of candidates) {
-      const members = topo[c.kind].get(c.id) ?? c.victims.map((v) => v.tenant);
+      const members = topo[c.kind].get(c.id) ?? c.victims.map((k) => victimSeries[k]!.tenant);
       type Cand = { mech: Mech; data: MechData; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
       const cands: Cand[] = [];
       for (const mech of MECHANISMS[c.kind]) {
@@ -630,22 +664,25 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const bd = best?.data;
       // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
       // (its share must have grown too: under contention everyone's time-based load inflates)
-      const selfLoaded = new Set<string>();
+      const SUSPECT = 1;
+      const SELF_LOADED = 2;
+      const LOCK_BOUND = 4;
       if (bd) {
-        for (const v of c.victims) {
-          const i = bd.index.get(v.tenant);
-          if (i !== undefined && bd.inc[i] && bd.ratio[i]! >= 1.8 && bd.z[i]! >= minZ && bd.rise[i]! >= minShareRise / 2) selfLoaded.add(v.tenant);
+        for (const k of c.victims) {
+          const t = victimSeries[k]!.t;
+          const i = bd.index[t]!;
+          if (i >= 0 && bd.inc[i] && bd.ratio[i]! >= 1.8 && bd.z[i]! >= minZ && bd.rise[i]! >= minShareRise / 2) selfMark[t]! |= SELF_LOADED;
         }
       }
       // lock waits inside a tenant's own database are its own
-      const lockBound = new Set<string>();
       if (c.kind === 'postgres') {
-        for (const v of c.victims) {
-          const lv = lockSeries(c.id, v.tenant);
+        for (const k of c.victims) {
+          const t = victimSeries[k]!.t;
+          const lv = lockSeries(c.id, t);
           if (!lv) continue;
           const u = usageAt(lv, j);
           const b = baselineOf(lv, j);
-          if (Number.isFinite(u) && Number.isFinite(b.center) && u - b.center >= 0.05 && u >= 2 * Math.max(b.center, 0.01)) lockBound.add(v.tenant);
+          if (Number.isFinite(u) && Number.isFinite(b.center) && u - b.center >= 0.05 && u >= 2 * Math.max(b.center, 0.01)) selfMark[t]! |= LOCK_BOUND;
         }
       }
       const contended = best?.contended ?? false;
@@ -654,15 +691,20 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const liftOk = (r: RankedRow) => !best!.mech.load || liftShare(best!, r.u - r.ub) >= MIN_LOAD_LIFT / 2;
       const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
       const suspectIds = new Set(suspects.map((s) => s.tenant));
-      const neighbourVictims: PointVictim[] = [];
-      const selfInflicted: PointVictim[] = [];
-      for (const v of c.victims) (suspectIds.has(v.tenant) || selfLoaded.has(v.tenant) || lockBound.has(v.tenant) ? selfInflicted : neighbourVictims).push(v);
-      const settledVictims = neighbourVictims.filter((v) => !v.solo);
-      const severityOf = (vs: { ratio: number }[]): Severity => {
-        const worst = Math.max(...vs.map((v) => v.ratio));
+      for (const s of suspects) {
+        const t = tenantIds.get(s.tenant);
+        if (t !== undefined) selfMark[t]! |= SUSPECT;
+      }
+      const neighbourVictims: number[] = [];
+      const selfInflicted: number[] = [];
+      for (const k of c.victims) (selfMark[victimSeries[k]!.t] ? selfInflicted : neighbourVictims).push(k);
+      const settledVictims = neighbourVictims.filter((k) => !soloAt(k, j));
+      const severityOf = (vs: readonly number[]): Severity => {
+        let worst = Number.NEGATIVE_INFINITY;
+        for (const k of vs) worst = Math.max(worst, victimSeries[k]!.ratio[j]!);
         return worst >= 3 || vs.length >= 5 ? 'critical' : worst >= minRatio ? 'warning' : 'info';
       };
-      // victims go to mergeEpisodes as they are (it rebuilds what is published): no copy per detection
+      // victims go to mergeEpisodes as series indices (it builds what is published): no object per victim per point
       const ranking = ranked.slice(0, 5).map((r) => ({ tenant: r.tenant, score: Number(r.rise.toFixed(4)) }));
       const mechEvidence = best
         ? {
@@ -717,37 +759,47 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           evidence: { ...mechEvidence, degradedTenants: settledVictims.length, members: members.length },
         });
       } else {
-        for (const v of settledVictims) selfInflicted.push(v);
+        for (const k of settledVictims) selfInflicted.push(k);
       }
-      for (const v of selfInflicted) {
+      for (const k of selfInflicted) {
         // one degraded point (named by corroboration only) is enough to blame a surging neighbour, not to call a tenant or the platform degraded
-        if (v.solo) continue;
-        const mechanism = lockBound.has(v.tenant) ? 'locks' : selfLoaded.has(v.tenant) || suspectIds.has(v.tenant) ? best?.mech.name : undefined;
+        if (soloAt(k, j)) continue;
+        const tenant = victimSeries[k]!.tenant;
+        const mark = selfMark[victimSeries[k]!.t]!;
+        const lockBound = (mark & LOCK_BOUND) !== 0;
+        const ownUsage = (mark & (SELF_LOADED | SUSPECT)) !== 0;
         detections.push({
           j,
           kind: 'tenant-degradation',
           resourceKind: c.kind,
           resourceId: c.id,
-          mechanism,
+          mechanism: lockBound ? 'locks' : ownUsage ? best?.mech.name : undefined,
           suspect: undefined,
           share: undefined,
           baselineShare: undefined,
           suspectSignal: undefined,
           ranking: [],
-          victims: [v],
-          confidence: lockBound.has(v.tenant) || selfLoaded.has(v.tenant) ? 0.8 : 0.6,
-          severity: severityOf([v]),
-          evidence: { type: 'self', tenant: v.tenant, cause: lockBound.has(v.tenant) ? 'lock waits in its own database' : selfLoaded.has(v.tenant) || suspectIds.has(v.tenant) ? 'its own usage surged' : 'no neighbour surged' },
+          victims: [k],
+          confidence: lockBound || (mark & SELF_LOADED) !== 0 ? 0.8 : 0.6,
+          severity: severityOf([k]),
+          evidence: { type: 'self', tenant, cause: lockBound ? 'lock waits in its own database' : ownUsage ? 'its own usage surged' : 'no neighbour surged' },
         });
+      }
+      for (const k of c.victims) selfMark[victimSeries[k]!.t] = 0;
+      for (const s of suspects) {
+        const t = tenantIds.get(s.tenant);
+        if (t !== undefined) selfMark[t] = 0;
       }
     }
   }
-  return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo);
+  return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo, { series: victimSeries, soloAt, tenants: nT });
 }
 
 /** one victim signal of one tenant, tested at every point: ratio (and baseline) when degraded, 0 when not */
 interface VictimSeries {
   tenant: string;
+  /** the tenant's number in this detect() call */
+  t: number;
   resource: string;
   signal: SignalName;
   family: 'pg' | 'ingress';
@@ -756,35 +808,20 @@ interface VictimSeries {
   base: Float64Array;
 }
 
-/** a victim at one point: `solo` when only corroboration by other tenants made it one there */
-type PointVictim = Victim & { ratio: number; solo?: boolean };
+/** the victim series of one detect() call, for mergeEpisodes to read victims (series index and point) from */
+interface VictimTable {
+  series: readonly VictimSeries[];
+  /** degraded at j for fewer than `persistence` points: named by corroboration only there */
+  soloAt: (k: number, j: number) => boolean;
+  /** tenants numbered (VictimSeries.t < tenants) */
+  tenants: number;
+}
 
-/** the degraded tenants of one point by their strongest series; a tenant's victim object is made once, when first asked for */
-class LazyVictims {
-  private readonly made = new Map<string, PointVictim>();
-  constructor(
-    private readonly winners: Map<string, VictimSeries>,
-    private readonly make: (v: VictimSeries) => PointVictim,
-  ) {}
-  get size(): number {
-    return this.winners.size;
-  }
-  has(tenant: string): boolean {
-    return this.winners.has(tenant);
-  }
-  keys(): IterableIterator<string> {
-    return this.winners.keys();
-  }
-  get(tenant: string): PointVictim | undefined {
-    let v = this.made.get(tenant);
-    if (!v) {
-      const w = this.winners.get(tenant);
-      if (!w) return undefined;
-      v = this.make(w);
-      this.made.set(tenant, v);
-    }
-    return v;
-  }
+/** positions by tenant id: index[id] = position in ids, -1 for a tenant not among them */
+function positions(ids: readonly number[], tenants: number): Int32Array {
+  const index = new Int32Array(tenants).fill(-1);
+  ids.forEach((t, i) => (index[t] = i));
+  return index;
 }
 
 /** a resource's members along one mechanism, and their figures at the point being attributed (scratch, reused per point) */
@@ -795,7 +832,8 @@ interface MechData {
   bases: Baseline[] | undefined;
   /** the same baselines' figures the attribution reads at every point, as typed arrays */
   fixed: FixedBases | undefined;
-  index: Map<string, number>;
+  /** member position by tenant id (-1: not a member) */
+  index: Int32Array;
   u: Float64Array;
   ub: Float64Array;
   ratio: Float64Array;
@@ -898,15 +936,22 @@ function episodeId(kind: string, resourceKind: string, resourceId: string, who: 
   return createHash('sha256').update(`${episodeKey(kind, resourceKind, resourceId, who)}|${bucket}`).digest('hex').slice(0, 16);
 }
 
-function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology): DetectResult {
+function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology, vt: VictimTable): DetectResult {
   const { startMs, stepMs, points } = range;
+  const vs = vt.series;
   interface Open {
     first: PointDetection;
     last: number;
     count: number;
-    victims: Map<string, Victim & { ratio: number }>;
-    /** victims degraded for `persistence` points at least once in the episode */
-    settled: Set<string>;
+    /** per tenant id: its strongest victim series and point in the episode (-1: not a victim) */
+    victimK: Int32Array;
+    victimJ: Int32Array;
+    victimRatio: Float64Array;
+    /** tenant ids in the order they first became victims */
+    victimOrder: number[];
+    /** per tenant id: 1 when degraded for `persistence` points at least once in the episode */
+    settled: Uint8Array;
+    settledCount: number;
     confidence: number;
     severity: Severity;
     mechanisms: Map<string, number>;
@@ -917,7 +962,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
   const closed: Open[] = [];
   const sev = { info: 0, warning: 1, critical: 2 } as const;
   for (const d of ds) {
-    const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? d.victims[0]!.tenant : '';
+    const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? vs[d.victims[0]!]!.tenant : '';
     const key = episodeKey(d.kind, d.resourceKind, d.resourceId, who);
     let e = open.get(key);
     if (e && d.j - e.last > gap + 1) {
@@ -925,7 +970,22 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
       e = undefined;
     }
     if (!e) {
-      e = { first: d, last: d.j, count: 0, victims: new Map(), settled: new Set(), confidence: 0, severity: 'info', mechanisms: new Map(), shareSum: 0, latest: d };
+      e = {
+        first: d,
+        last: d.j,
+        count: 0,
+        victimK: new Int32Array(vt.tenants).fill(-1),
+        victimJ: new Int32Array(vt.tenants),
+        victimRatio: new Float64Array(vt.tenants),
+        victimOrder: [],
+        settled: new Uint8Array(vt.tenants),
+        settledCount: 0,
+        confidence: 0,
+        severity: 'info',
+        mechanisms: new Map(),
+        shareSum: 0,
+        latest: d,
+      };
       open.set(key, e);
     }
     e.last = d.j;
@@ -935,11 +995,20 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     if (sev[d.severity] > sev[e.severity]) e.severity = d.severity;
     if (d.mechanism) e.mechanisms.set(d.mechanism, (e.mechanisms.get(d.mechanism) ?? 0) + 1);
     e.shareSum += d.share ?? 0;
-    for (const v of d.victims) {
-      if (!(v as PointVictim).solo) e.settled.add(v.tenant);
-      const prev = e.victims.get(v.tenant);
-      const ratio = (v.observed ?? 0) / Math.max(v.baseline ?? 1, 1e-12);
-      if (!prev || ratio > prev.ratio) e.victims.set(v.tenant, { ...v, ratio });
+    const j = d.j;
+    for (const k of d.victims) {
+      const v = vs[k]!;
+      const t = v.t;
+      if (!e.settled[t] && !vt.soloAt(k, j)) {
+        e.settled[t] = 1;
+        e.settledCount++;
+      }
+      const ratio = v.values[j]! / Math.max(v.base[j]!, 1e-12);
+      if (e.victimK[t]! < 0) e.victimOrder.push(t);
+      else if (!(ratio > e.victimRatio[t]!)) continue;
+      e.victimK[t] = k;
+      e.victimJ[t] = j;
+      e.victimRatio[t] = ratio;
     }
   }
   closed.push(...open.values());
@@ -951,11 +1020,18 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     // fewer when corroboration named the victims sooner
     const startT = startMs + Math.max(W, d.j - onsetBack[d.j]!) * stepMs;
     const ended = e.last < points - 1 - gap;
-    const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? d.victims[0]!.tenant : '';
+    const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? vs[d.victims[0]!]!.tenant : '';
     const id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
     const mechanism = [...e.mechanisms.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
-    const victims = [...e.victims.values()].filter((v) => e.settled.size === 0 || e.settled.has(v.tenant)).sort((a, b) => b.ratio - a.ratio).map((v) => ({ tenant: v.tenant, signal: v.signal, baseline: v.baseline, observed: v.observed }));
+    const victims = e.victimOrder
+      .filter((t) => e.settledCount === 0 || e.settled[t])
+      .sort((a, b) => e.victimRatio[b]! - e.victimRatio[a]!)
+      .map((t) => {
+        const v = vs[e.victimK[t]!]!;
+        const j = e.victimJ[t]!;
+        return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]! };
+      });
     const confidence = Math.min(0.99, e.confidence * (e.count >= 4 ? 1 : 0.85 + 0.05 * e.count));
     const f: Finding = {
       id,
