@@ -10,8 +10,8 @@ import type { Logger } from '../lib/log.js';
 import type { TenantResolver } from '../tenancy/index.js';
 import { bandFeatures, classifyBands, computeBands, type BandState, type BandThresholds, type TenantBandFeatures } from './bands.js';
 import type { Baseline } from './baseline.js';
-import { baselineKey, detect, episodeKey, episodeWho, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
-import { grid, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
+import { detect, episodeKey, episodeWho, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
+import { grid, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, tenantOfSeriesKey, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
 import type { AnalysisResult, BandResult, Finding, Tier } from './types.js';
 
 /** points of the held live window read again on every tick (2 min at 15 s) */
@@ -65,10 +65,13 @@ export interface Analyzer {
   readonly detectedAtMs: ReadonlyMap<string, number>;
 }
 
+/** the defaults of AnalyzerOptions that shape the live loop */
+export const ANALYZER_DEFAULTS = { stepMs: 15_000, historyMs: 2 * 3_600_000, tickWindowMs: 15 * 60_000, baselineRefreshMs: 300_000 } as const;
+
 export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analyzer {
-  const stepMs = opts.stepMs ?? 15_000;
-  const historyMs = opts.historyMs ?? 2 * 3_600_000;
-  const tickWindowMs = opts.tickWindowMs ?? 15 * 60_000;
+  const stepMs = opts.stepMs ?? ANALYZER_DEFAULTS.stepMs;
+  const historyMs = opts.historyMs ?? ANALYZER_DEFAULTS.historyMs;
+  const tickWindowMs = opts.tickWindowMs ?? ANALYZER_DEFAULTS.tickWindowMs;
   const minHistoryPoints = Math.max(8, opts.minHistoryPoints ?? 20);
   const bandState = new Map<string, BandState>();
   let topology: Topology | undefined;
@@ -87,7 +90,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   // baselineRefreshMs — a slice of tenants per tick, so that reading and summarising 2 h of history
   // for a 1,000-tenant fleet is spread over the period instead of stalling one tick in five minutes
   const baselineCache = new Map<string, Baseline>();
-  const baselineRefreshMs = opts.baselineRefreshMs ?? 300_000;
+  const baselineRefreshMs = opts.baselineRefreshMs ?? ANALYZER_DEFAULTS.baselineRefreshMs;
   /** when each tenant's baselines and band features were last computed (ms) */
   const refreshedAtMs = new Map<string, number>();
   /** band features per tenant, from the history read when its baselines were refreshed */
@@ -116,11 +119,11 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     const shift = (g.startMs - prev.startMs) / stepMs; // held point index of the window's first point
     const kept = (readFromMs - g.startMs) / stepMs; // points of the window taken from what is held
     const freshAt = (fresh.startMs - g.startMs) / stepMs; // window index of the fresh range's first point
+    if (slideInPlace(prev, fresh, shift, kept, freshAt, g.points)) return { ...prev, startMs: g.startMs, warnings: fresh.warnings };
     // pair each fresh series with its held one: both come in the source's order, so a short forward
     // scan finds it; a map of keys only when that fails (series that came or went)
     const byKey = new Map<string, number>();
     let keyed = false;
-    const sameKey = (a: SeriesKey, b: SeriesKey) => a.signal === b.signal && a.tenant === b.tenant && a.resource === b.resource && a.sub === b.sub;
     const pairOf = new Int32Array(fresh.series.length).fill(-1);
     let cursor = 0;
     fresh.series.forEach((s, k) => {
@@ -132,7 +135,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
         }
       }
       if (!keyed) {
-        prev.series.forEach((h, c) => byKey.set(seriesKey(h), c));
+        prev.series.forEach((h, c) => byKey.set((h as KeyedSeries).key ?? seriesKey(h), c));
         keyed = true;
       }
       pairOf[k] = byKey.get(seriesKey(s)) ?? -1;
@@ -162,7 +165,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       // as a source does: a series without one known point in the window is not in it
       let any = false;
       for (let j = 0; j < g.points && !any; j++) any = Number.isFinite(values[j]!);
-      if (any) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? baselineKey(key), values } as KeyedSeries);
+      if (any) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? seriesKey(key), values } as KeyedSeries);
     };
     prev.series.forEach((h, c) => place(h, h.values, freshOf[c]! >= 0 ? fresh.series[freshOf[c]!]!.values : undefined));
     pairOf.forEach((c, k) => {
@@ -202,7 +205,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       changed = bandFeatureCache.delete(t) || changed;
     }
     // a tenant that went away takes its baselines with it (the cache stays bounded by the fleet)
-    if (gone.size) for (const k of baselineCache.keys()) if (gone.has(k.split('\u0001')[2]!)) baselineCache.delete(k);
+    if (gone.size) for (const k of baselineCache.keys()) if (gone.has(tenantOfSeriesKey(k))) baselineCache.delete(k);
     if (due.length === 0) return changed;
     const fromMs = nowMs - tickWindowMs;
     const range = await deps.signals.range({ signals: SIGNAL_NAMES, tenants: due }, fromMs - historyMs, nowMs, stepMs);
@@ -304,6 +307,38 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   };
 }
 
+
+const sameKey = (a: SeriesKey, b: SeriesKey) => a.signal === b.signal && a.tenant === b.tenant && a.resource === b.resource && a.sub === b.sub;
+
+/**
+ * The live loop's common case: the window moved on by `shift` points, the fresh read holds the held
+ * series in the same order, and each still has a known point. Each series then slides inside its
+ * own view (a memmove) and takes the fresh points at the end: no allocation, and the series objects
+ * and their keys stay. Returns false, having changed nothing, when that does not hold.
+ */
+function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept: number, freshAt: number, points: number): boolean {
+  const n = prev.series.length;
+  if (prev.points !== points || fresh.series.length !== n || shift + kept > points) return false;
+  for (let c = 0; c < n; c++) {
+    const h = prev.series[c]!;
+    const f = fresh.series[c]!;
+    if (!sameKey(f, h)) return false;
+    // as a source does: a series without one known point in the window is not in it (the general path drops it)
+    let any = false;
+    for (let j = shift; j < shift + kept && !any; j++) any = Number.isFinite(h.values[j]!);
+    for (let j = 0; j < points - freshAt && j < f.values.length && !any; j++) any = Number.isFinite(f.values[j]!);
+    if (!any) return false;
+  }
+  for (let c = 0; c < n; c++) {
+    const h = prev.series[c]! as Series & { key?: string };
+    const v = h.values;
+    v.copyWithin(0, shift, shift + kept);
+    v.fill(Number.NaN, kept);
+    v.set(fresh.series[c]!.values.subarray(0, points - freshAt), freshAt);
+    h.key ??= seriesKey(h);
+  }
+  return true;
+}
 
 /** index of the earliest finite sample of any series in the range; undefined when it holds none */
 function firstSample(range: { series: readonly { values: ArrayLike<number> }[]; points: number }): number | undefined {

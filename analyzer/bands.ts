@@ -107,10 +107,12 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
     }
     perTenant.set(s.tenant, e);
   }
-  // finite values as a typed array, for quantiles by selection
-  const finite = (v: Float64Array | undefined): Float64Array => {
-    if (!v) return new Float64Array(0);
-    const out = new Float64Array(v.length);
+  // finite values as a typed array, for quantiles by selection: into one of two scratch buffers
+  // (volume and transactions are alive at once), not an allocation per tenant
+  const scratch = [new Float64Array(range.points), new Float64Array(range.points)] as const;
+  const finite = (v: Float64Array | undefined, slot: 0 | 1): Float64Array => {
+    if (!v) return scratch[slot].subarray(0, 0);
+    const out = v.length <= range.points ? scratch[slot] : new Float64Array(v.length);
     let n = 0;
     for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
     return out.subarray(0, n);
@@ -122,9 +124,9 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
     if (only && !only.has(tenant)) continue;
     // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
     // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
-    const rps = finite(e.rps);
+    const rps = finite(e.rps, 0);
     const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
-    const vol = basis === 'requests' ? rps : finite(e.tps);
+    const vol = basis === 'requests' ? rps : finite(e.tps, 0);
     if (vol.length === 0) continue;
     const median = q(vol, 0.5);
     const peak = q(vol, 0.95);
@@ -159,7 +161,7 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
     }
     const features = {
       ...(basis === 'requests' ? { peakRequestsPerSecond: peak, medianRequestsPerSecond: median } : { medianTransactionsPerSecond: median }),
-      peakTransactionsPerSecond: q(finite(e.tps), 0.95),
+      peakTransactionsPerSecond: q(finite(e.tps, 1), 0.95),
       burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
       nodeCpuShare: cpuShare,
       postgresLoadShare: pgShare,

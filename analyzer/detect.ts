@@ -21,9 +21,9 @@
  * Per-point detections are then merged into episodes with stable ids.
  */
 import { createHash } from 'node:crypto';
-import { RESOURCE_SERIES, type Series, type SignalName, type SignalRange } from './signals/index.js';
+import { RESOURCE_SERIES, seriesKey, type Series, type SignalName, type SignalRange } from './signals/index.js';
 import { robust, slotBaselines, type Baseline } from './baseline.js';
-import type { Finding, FindingKind, ResourceKind, Severity, Victim } from './types.js';
+import type { Finding, FindingKind, ResourceKind, Severity } from './types.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 export interface DetectOptions {
@@ -99,11 +99,6 @@ export function buildTopology(series: readonly Series[]): Topology {
   return topo;
 }
 
-/** the key a baseline of a series is kept under between calls (DetectOptions.baselineCache) */
-export function baselineKey(s: { signal: string; sub: string; tenant: string; resource: string }): string {
-  return `${s.signal}\u0001${s.sub}\u0001${s.tenant}\u0001${s.resource}`;
-}
-
 /**
  * Recent-history baselines of every series of a range, from the points before `windowStart`, into
  * `cache` (the live loop refreshes a slice of tenants per tick with this). The same figures detect()
@@ -113,7 +108,7 @@ export function fillRecentBaselines(range: SignalRange, windowStart: number, rec
   const W = Math.max(0, Math.min(windowStart, range.points));
   if (W === 0) return;
   const from = Math.max(0, W - Math.round(recentMs / range.stepMs));
-  for (const s of range.series) cache.set((s as KeyedSeries).key ?? baselineKey(s), robust(s.values, from, W));
+  for (const s of range.series) cache.set((s as KeyedSeries).key ?? seriesKey(s), robust(s.values, from, W));
 }
 
 interface Mech {
@@ -183,7 +178,7 @@ const MIN_LOAD_LIFT = 0.1;
 const COMPARABLE_LIFT = 0.25;
 const NO_SLOTS: (Baseline | undefined)[] = [];
 
-/** a series that carries its baselineKey() (the live loop keeps it across ticks rather than rebuild it) */
+/** a series that carries its seriesKey() (the live loop keeps it across ticks rather than rebuild it) */
 export type KeyedSeries = Series & { readonly key?: string };
 
 export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
@@ -199,51 +194,53 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const { startMs, stepMs, points } = range;
   const topo = buildTopology(range.series);
 
-  const resourceSeries = new Map<string, Float64Array>();
+  // series are named by their index in the range from here on
+  const all = range.series;
+  const resourceSeries = new Map<string, number>();
   const keys: string[] = [];
-  for (const s of range.series) {
-    keys.push((s as KeyedSeries).key ?? baselineKey(s));
-    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, s.values);
-  }
+  all.forEach((s, i) => {
+    keys.push((s as KeyedSeries).key ?? seriesKey(s));
+    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, i);
+  });
   // by key, built on first use: only points with victims look series up by tenant
-  let tenantSeries: Map<string, Float64Array> | undefined;
-  const get = (signal: SignalName, sub: string, tenant: string, resource: string) => {
+  let tenantSeries: Map<string, number> | undefined;
+  /** the index of a tenant's series, -1 when the range has none */
+  const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => {
     if (!tenantSeries) {
       tenantSeries = new Map();
-      range.series.forEach((s, i) => {
-        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, s.values);
+      all.forEach((s, i) => {
+        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, i);
       });
     }
-    return tenantSeries.get(`${signal}\u0001${sub}\u0001${tenant}\u0001${resource}`);
+    return tenantSeries.get(seriesKey({ signal, tenant, resource, sub })) ?? -1;
   };
 
-  // baselines from the history before the window (slot by hour-of-day when it covers ≥ 2 days)
-  const baselineCache = new Map<Float64Array, { recent: Baseline; byHour: (Baseline | undefined)[] }>();
+  // baselines from the history before the window (slot by hour-of-day when it covers ≥ 2 days), per series index
+  const baselines = new Array<{ recent: Baseline; byHour: (Baseline | undefined)[] } | undefined>(all.length);
   const useSlots = W * stepMs >= 2 * DAY;
   const shared = useSlots ? undefined : opts.baselineCache;
   const recentFrom = Math.max(0, W - Math.round(recentMs / stepMs));
   const computeBaseline = (values: Float64Array) => (useSlots ? slotBaselines(values, startMs, stepMs, W, { recentMs }) : { recent: robust(values, recentFrom, W), byHour: NO_SLOTS });
-  // a shared cache (the live loop): every series looked up now, and what is missing computed — and
-  // kept when computed from real history — so later ticks without history can judge usage too
-  if (shared) {
-    range.series.forEach((s, i) => {
-      const cached = shared.get(keys[i]!);
-      let b: { recent: Baseline; byHour: (Baseline | undefined)[] };
+  /** a series' baselines: from the shared cache (the live loop) when it holds them, else computed — and kept there when computed from real history */
+  const entryOf = (i: number) => {
+    let b = baselines[i];
+    if (!b) {
+      const cached = shared?.get(keys[i]!);
       if (cached) b = { recent: cached, byHour: NO_SLOTS };
       else {
-        b = computeBaseline(s.values);
+        b = computeBaseline(all[i]!.values);
         // only a baseline computed from real history is worth keeping
-        if (W > 0) shared.set(keys[i]!, b.recent);
+        if (shared && W > 0) shared.set(keys[i]!, b.recent);
       }
-      baselineCache.set(s.values, b);
-    });
-  }
-  const baselineOf = (values: Float64Array, j: number): Baseline => {
-    let b = baselineCache.get(values);
-    if (!b) {
-      b = computeBaseline(values);
-      baselineCache.set(values, b);
+      baselines[i] = b;
     }
+    return b;
+  };
+  // with history, every series goes into the shared cache now, so later ticks without history can
+  // judge usage too; without it, only the series this call reads are looked up
+  if (shared && W > 0) for (let i = 0; i < all.length; i++) entryOf(i);
+  const baselineOf = (i: number, j: number): Baseline => {
+    const b = entryOf(i);
     if (useSlots) {
       const h = new Date(startMs + j * stepMs).getUTCHours();
       return b.byHour[h] ?? b.recent;
@@ -252,10 +249,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
 
   /** degraded at point j: true, false, or undefined when unknown (gap or no baseline) */
-  const degradedAt = (signal: SignalName, values: Float64Array, j: number): { ratio: number; base: number; obs: number } | false | undefined => {
-    const obs = values[j]!;
+  const degradedAt = (signal: SignalName, i: number, j: number): { ratio: number; base: number; obs: number } | false | undefined => {
+    const obs = all[i]!.values[j]!;
     if (!Number.isFinite(obs)) return undefined;
-    const b = baselineOf(values, j);
+    const b = baselineOf(i, j);
     if (!Number.isFinite(b.center)) return undefined;
     if (signal === 'ingress.error_ratio') {
       const ok = obs - b.center >= 0.02 && obs >= 2 * b.center;
@@ -286,16 +283,20 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const j0 = Math.max(0, W - persistence + 1);
   // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
   // resource, but no tenant: its latency is nobody's harm
-  const harmSeries = range.series.filter((s) => s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal));
+  const harmSeries: number[] = [];
+  all.forEach((s, i) => {
+    if (s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal)) harmSeries.push(i);
+  });
   // ratios and baselines of every victim series as views of one buffer (one allocation, not thousands)
   const victimBuffer = new Float64Array(2 * harmSeries.length * points);
-  for (const [k, s] of harmSeries.entries()) {
+  for (const [k, si] of harmSeries.entries()) {
+    const s = all[si]!;
     const values = s.values;
     const ratio = victimBuffer.subarray(2 * k * points, (2 * k + 1) * points);
     const base = victimBuffer.subarray((2 * k + 1) * points, (2 * k + 2) * points);
     if (useSlots || s.signal === 'ingress.error_ratio') {
       for (let j = j0; j < points; j++) {
-        const d = degradedAt(s.signal, values, j);
+        const d = degradedAt(s.signal, si, j);
         if (d) {
           ratio[j] = d.ratio;
           base[j] = d.base;
@@ -303,7 +304,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       }
     } else {
       // one baseline for the whole window: the same test as degradedAt, without a call and an object per point
-      const b = baselineOf(values, j0);
+      const b = baselineOf(si, j0);
       if (Number.isFinite(b.center)) {
         const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
         const c = Math.max(b.center, 1e-12);
@@ -413,18 +414,20 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     let m = mechMemo.get(k);
     if (!m) {
       const tenants: string[] = [];
-      const values: Float64Array[] = [];
+      const idx: number[] = [];
       for (const t of members) {
-        const v = get(mech.signal, mech.sub, t, id);
-        if (v) {
+        const i = seriesOf(mech.signal, mech.sub, t, id);
+        if (i >= 0) {
           tenants.push(t);
-          values.push(v);
+          idx.push(i);
         }
       }
+      const values = idx.map((i) => all[i]!.values);
       const n = values.length;
-      const bases = useSlots ? undefined : values.map((v) => baselineOf(v, W));
+      const bases = useSlots ? undefined : idx.map((i) => baselineOf(i, W));
       m = {
         tenants,
+        idx,
         values,
         bases,
         fixed: bases ? fixedBases(bases, values, W, points) : undefined,
@@ -441,14 +444,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return m;
   };
 
-  /** a tenant's Lock wait load on a cluster by tenant id, looked up once (victims are asked about at every point) */
-  const lockMemo = new Map<string, (Float64Array | null | undefined)[]>();
-  const lockSeries = (cluster: string, t: number): Float64Array | undefined => {
+  /** a tenant's Lock wait load series on a cluster by tenant id (-1: none), looked up once (victims are asked about at every point) */
+  const lockMemo = new Map<string, Int32Array>();
+  const lockSeries = (cluster: string, t: number): number => {
     let m = lockMemo.get(cluster);
-    if (!m) lockMemo.set(cluster, (m = new Array<Float64Array | null | undefined>(nT)));
-    let v = m[t];
-    if (v === undefined) m[t] = v = get('postgres.load_sessions', 'Lock', tenantNames[t]!, cluster) ?? null;
-    return v ?? undefined;
+    if (!m) lockMemo.set(cluster, (m = new Int32Array(nT).fill(-2)));
+    if (m[t] === -2) m[t] = seriesOf('postgres.load_sessions', 'Lock', tenantNames[t]!, cluster);
+    return m[t]!;
   };
   /** members of a resource by tenant id, in topology order */
   const memberIds = new Map<string, Int32Array>();
@@ -505,7 +507,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (ingSeen.length) {
       for (const [inst, members] of topo.redis) {
         const canary = resourceSeries.get(`redis.canary_p99_seconds\u0001${inst}`);
-        if (!canary) continue;
+        if (canary === undefined) continue;
         let stalled = true;
         for (let p = 0; p < persistence; p++) if (!degradedAt('redis.canary_p99_seconds', canary, j - p)) stalled = false;
         if (!stalled) continue;
@@ -575,7 +577,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         } else {
           for (let i = 0; i < values.length; i++) {
             const ui = usageAt(values[i]!, j);
-            const b = baselineOf(values[i]!, j);
+            const b = baselineOf(m.idx[i]!, j);
             if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
               inc[i] = 0;
               continue;
@@ -601,7 +603,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           const pooledSd = Math.sqrt(sdSq / rows);
           for (let i = 0; i < values.length; i++) {
             if (!inc[i]) continue;
-            const b = bases ? bases[i]! : baselineOf(values[i]!, j);
+            const b = bases ? bases[i]! : baselineOf(m.idx[i]!, j);
             const mean = b.mean ?? 0;
             const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(mean), 1e-9);
             ub[i] = mean;
@@ -610,8 +612,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             base += mean;
           }
         }
-        const capSeries = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
-        const cap = mech.fixedCapacity ?? (capSeries ? capSeries[j]! : Number.NaN);
+        const capIndex = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
+        const cap = mech.fixedCapacity ?? (capIndex !== undefined ? all[capIndex]!.values[j]! : Number.NaN);
         const hasCap = Number.isFinite(cap) && cap > 0;
         // a time-based load every member had none of (no Redis tenant ever ran a slow command): every
         // baseline share is 0, and one that now takes a real part of a known capacity rose from nothing
@@ -678,10 +680,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       if (c.kind === 'postgres') {
         for (const k of c.victims) {
           const t = victimSeries[k]!.t;
-          const lv = lockSeries(c.id, t);
-          if (!lv) continue;
-          const u = usageAt(lv, j);
-          const b = baselineOf(lv, j);
+          const li = lockSeries(c.id, t);
+          if (li < 0) continue;
+          const u = usageAt(all[li]!.values, j);
+          const b = baselineOf(li, j);
           if (Number.isFinite(u) && Number.isFinite(b.center) && u - b.center >= 0.05 && u >= 2 * Math.max(b.center, 0.01)) selfMark[t]! |= LOCK_BOUND;
         }
       }
@@ -827,6 +829,8 @@ function positions(ids: readonly number[], tenants: number): Int32Array {
 /** a resource's members along one mechanism, and their figures at the point being attributed (scratch, reused per point) */
 interface MechData {
   tenants: string[];
+  /** the members' series indices in the range */
+  idx: number[];
   values: Float64Array[];
   /** per member, when one baseline serves the whole window (no time-of-day slots) */
   bases: Baseline[] | undefined;

@@ -188,18 +188,26 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         if (!any && Number.isFinite(v)) any = true;
       }
       if (jFine < points) {
+        // the ring's stretch copied as a block (at most two: it may wrap), then the slots that hold an
+        // older sample (or none) blanked, then the points older than the retention
         const fineSlot = r.fineSlot;
         const fine = r.fine;
         let slot = slot0 + jFine;
         let i = slot % fineCap;
-        for (let j = jFine; j < points; j++, slot++) {
-          const v = j < jOld || fineSlot[i] !== slot ? Number.NaN : fine[i]!;
-          values[j] = v;
-          if (!any && v === v && v !== Number.POSITIVE_INFINITY && v !== Number.NEGATIVE_INFINITY) any = true;
-          if (++i === fineCap) i = 0;
+        for (let j = jFine; j < points; ) {
+          const len = Math.min(points - j, fineCap - i);
+          // a short stretch (the live loop's few new points) by hand: a view per series costs more than the copy
+          if (len > 32) values.set(fine.subarray(i, i + len), j);
+          else for (let q = 0; q < len; q++) values[j + q] = fine[i + q]!;
+          for (let q = 0; q < len; q++) if (fineSlot[i + q] !== slot + q) values[j + q] = Number.NaN;
+          j += len;
+          slot += len;
+          i = 0;
         }
+        if (jOld > jFine) values.fill(Number.NaN, jFine, jOld);
+        for (let j = jFine; j < points && !any; j++) any = Number.isFinite(values[j]!);
       }
-      if (any) series.push({ ...r.key, values });
+      if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, values });
     }
     const warnings = droppedSeries ? [`embedded store: ${droppedSeries} new series dropped at the cap of ${maxSeries} — raise the cap or reduce cardinality`] : [];
     return { startMs, stepMs, points, series, warnings };

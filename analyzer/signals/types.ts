@@ -89,8 +89,14 @@ export interface SignalSource {
   range(query: SignalQuery, fromMs: number, toMs: number, stepMs: number): Promise<SignalRange>;
 }
 
+/** the one key of a series (the store's rings, the analyzer's baselines and windows) */
 export function seriesKey(k: { signal: string; tenant: string; resource: string; sub: string }): string {
   return `${k.signal}\u0001${k.tenant}\u0001${k.resource}\u0001${k.sub}`;
+}
+
+/** the tenant of a seriesKey() */
+export function tenantOfSeriesKey(key: string): string {
+  return key.split('\u0001', 2)[1]!;
 }
 
 /** the grid of a range: first point at or after fromMs on multiples of stepMs, last at or before toMs */
