@@ -112,70 +112,68 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   };
 
   async function startAll(): Promise<void> {
-    {
-      telemetry = createTelemetry({ env: opts.env });
-      started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
-      let storage: Storage | undefined;
-      if (!opts.collectOnly) {
-        const { createStorage } = await import('../store/index.js');
-        storage = await createStorage({ url: config.storage.url, dataDir: join(resolve(config.storage.dataDir), 'pglite') }, { clock, logger });
-        started.push({ name: 'storage', stop: () => storage!.close() });
-        logger.info('storage ready', { storage: storage.where, kind: storage.kind });
-      }
-      for (const c of collectors) {
-        // a source down at start is reported by the collector and retried on its own cadence
-        await c.start().catch((err: unknown) => {
-          logger.error('collector failed to start; it will retry', { collector: c.name, error: describeError(err) });
-        });
-        started.push(c);
-      }
-      guardLoop.start();
-      started.push({ name: 'cardinality guard', stop: () => guardLoop.stop() });
-      if (!opts.collectOnly) {
-        const { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, backfill, createSimulatedSignalSource } = await import('../analyzer/index.js');
-        const { createAlertmanagerNotifier } = await import('../alerts/index.js');
-        const { createAnalysisService } = await import('./analysis.js');
-        let signals: SignalSource;
-        const prom = config.sources.prometheus;
-        if (prom) {
-          signals = createPrometheusSignalSource({ url: prom.url, orgId: prom.orgId, headers: prom.headers, timeoutMs: prom.timeoutMs }, { resolver });
-        } else {
-          const embedded = createEmbeddedSignals(
-            { tickMs: config.collector.scrapeIntervalMs, retentionHours: config.analyzer.retentionHours, dataDir: resolve(config.storage.dataDir) },
-            { registry, clock, logger },
-          );
-          await embedded.start();
-          started.push({ name: 'signal store', stop: () => embedded.stop() });
-          if (fleet && embedded.store.stats().series === 0) {
-            // the showcase needs baselines before its first episode: an hour of the same simulated physics
-            const now = clock.now();
-            const n = await backfill(embedded.store, createSimulatedSignalSource(fleet.model), now - 3_600_000, now - config.collector.scrapeIntervalMs, config.collector.scrapeIntervalMs);
-            logger.info('simulated fleet: backfilled one hour of history so baselines exist from the start', { samples: n });
-          }
-          signals = embedded.source;
-        }
-        const analyzer = createAnalyzer({ stepMs: config.collector.scrapeIntervalMs }, { signals, clock, logger, resolver });
-        const notifier = config.alertmanager.url ? createAlertmanagerNotifier({ url: config.alertmanager.url }, { clock, logger }) : undefined;
-        analysis = createAnalysisService({ tickMs: config.analyzer.tickMs }, { analyzer, storage, notifier, registry, clock, logger });
-        analysis.loop.start();
-        started.push({ name: 'analysis', stop: () => analysis!.loop.stop() });
-      }
-      const service = analysis;
-      const app = createApp({
-        registry,
-        logger,
-        mode,
-        now: () => clock.now(),
-        extraMetrics: () => telemetry!.renderMetrics(),
-        components: () => collectors.map((c): ComponentHealth => ({ name: c.name, ...(c.health?.() ?? { ok: true, detail: 'no health report' }) })),
-        ...(service
-          ? { analysis: async (w: { from: Date; to: Date } | undefined) => (w ? service.analyze(w) : await service.current()) }
-          : {}),
-      });
-      server = await listen(app, opts.listen ?? config.server.listen);
-      started.push({ name: 'server', stop: () => server!.close() });
-      logger.info('serving', { url: server.url, metrics: `${server.url}/metrics`, mode });
+    telemetry = createTelemetry({ env: opts.env });
+    started.push({ name: 'telemetry', stop: () => telemetry!.shutdown() });
+    let storage: Storage | undefined;
+    if (!opts.collectOnly) {
+      const { createStorage } = await import('../store/index.js');
+      storage = await createStorage({ url: config.storage.url, dataDir: join(resolve(config.storage.dataDir), 'pglite') }, { clock, logger });
+      started.push({ name: 'storage', stop: () => storage!.close() });
+      logger.info('storage ready', { storage: storage.where, kind: storage.kind });
     }
+    for (const c of collectors) {
+      // a source down at start is reported by the collector and retried on its own cadence
+      await c.start().catch((err: unknown) => {
+        logger.error('collector failed to start; it will retry', { collector: c.name, error: describeError(err) });
+      });
+      started.push(c);
+    }
+    guardLoop.start();
+    started.push({ name: 'cardinality guard', stop: () => guardLoop.stop() });
+    if (!opts.collectOnly) {
+      const { createAnalyzer, createEmbeddedSignals, createPrometheusSignalSource, backfill, createSimulatedSignalSource } = await import('../analyzer/index.js');
+      const { createAlertmanagerNotifier } = await import('../alerts/index.js');
+      const { createAnalysisService } = await import('./analysis.js');
+      let signals: SignalSource;
+      const prom = config.sources.prometheus;
+      if (prom) {
+        signals = createPrometheusSignalSource({ url: prom.url, orgId: prom.orgId, headers: prom.headers, timeoutMs: prom.timeoutMs }, { resolver });
+      } else {
+        const embedded = createEmbeddedSignals(
+          { tickMs: config.collector.scrapeIntervalMs, retentionHours: config.analyzer.retentionHours, dataDir: resolve(config.storage.dataDir) },
+          { registry, clock, logger },
+        );
+        await embedded.start();
+        started.push({ name: 'signal store', stop: () => embedded.stop() });
+        if (fleet && embedded.store.stats().series === 0) {
+          // the showcase needs baselines before its first episode: an hour of the same simulated physics
+          const now = clock.now();
+          const n = await backfill(embedded.store, createSimulatedSignalSource(fleet.model), now - 3_600_000, now - config.collector.scrapeIntervalMs, config.collector.scrapeIntervalMs);
+          logger.info('simulated fleet: backfilled one hour of history so baselines exist from the start', { samples: n });
+        }
+        signals = embedded.source;
+      }
+      const analyzer = createAnalyzer({ stepMs: config.collector.scrapeIntervalMs }, { signals, clock, logger, resolver });
+      const notifier = config.alertmanager.url ? createAlertmanagerNotifier({ url: config.alertmanager.url }, { clock, logger }) : undefined;
+      analysis = createAnalysisService({ tickMs: config.analyzer.tickMs }, { analyzer, storage, notifier, registry, clock, logger });
+      analysis.loop.start();
+      started.push({ name: 'analysis', stop: () => analysis!.loop.stop() });
+    }
+    const service = analysis;
+    const app = createApp({
+      registry,
+      logger,
+      mode,
+      now: () => clock.now(),
+      extraMetrics: () => telemetry!.renderMetrics(),
+      components: () => collectors.map((c): ComponentHealth => ({ name: c.name, ...(c.health?.() ?? { ok: true, detail: 'no health report' }) })),
+      ...(service
+        ? { analysis: async (w: { from: Date; to: Date } | undefined) => (w ? service.analyze(w) : await service.current()) }
+        : {}),
+    });
+    server = await listen(app, opts.listen ?? config.server.listen);
+    started.push({ name: 'server', stop: () => server!.close() });
+    logger.info('serving', { url: server.url, metrics: `${server.url}/metrics`, mode });
   }
 }
 

@@ -35,17 +35,9 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
   });
   const seenTenants = new Set<string>();
   const dropped = new Map<string, Set<string>>();
-  const seriesKey = (family: string, labels: Partial<Record<string, string | number>>) => {
-    const l = { ...labels };
-    delete l.le;
-    delete l.quantile;
-    return `${family}\u0000${labelKey(l as Record<string, string>)}`;
-  };
-  const removeSeries = (s: { family: string; labels: Partial<Record<string, string | number>> }) => {
-    const labels = { ...s.labels };
-    delete labels.le;
-    delete labels.quantile;
-    registry.getSingleMetric(s.family)?.remove(labels as Record<string, string>);
+  const seriesKey = (family: string, labels: SeriesLabels) => `${family}\u0000${labelKey(seriesSetLabels(labels))}`;
+  const removeSeries = (s: SeriesRef) => {
+    registry.getSingleMetric(s.family)?.remove(seriesSetLabels(s.labels));
   };
 
   return {
@@ -108,6 +100,14 @@ type SeriesLabels = Partial<Record<string, string | number>>;
 interface SeriesRef {
   family: string;
   labels: SeriesLabels;
+}
+
+/** the labels of a sample's series set: a histogram's `le` and a summary's `quantile` left out */
+function seriesSetLabels(labels: SeriesLabels): Record<string, string> {
+  const l = { ...labels };
+  delete l.le;
+  delete l.quantile;
+  return l as Record<string, string>;
 }
 
 /** the parts of a prom-client 15 Counter/Gauge/Histogram read here: one entry per label set */

@@ -198,17 +198,21 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       // known 0, not unknown — else a tenant that goes from none to most of the instance's time has no
       // history to rise from, and no one can be named for it
       const known = new Set<string>(slowSeen);
-      for (const name of ['tenantscope_redis_tenant_memory_bytes', 'tenantscope_redis_tenant_clients', 'tenantscope_redis_tenant_keys']) {
-        each(name, (v) => {
-          const id = `${s(v.labels.tenant)}\u0001${s(v.labels.redis_instance)}`;
-          if (known.has(id)) return;
-          known.add(id);
-          // only once rates exist (the second sample on): the first has no rate for anyone
-          if (dt !== undefined) add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', 0);
-        });
-      }
+      const markKnown = (v: JsonValue) => {
+        const id = `${s(v.labels.tenant)}\u0001${s(v.labels.redis_instance)}`;
+        if (known.has(id)) return;
+        known.add(id);
+        // only once rates exist (the second sample on): the first has no rate for anyone
+        if (dt !== undefined) add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', 0);
+      };
+      const memory = byName.get('tenantscope_redis_tenant_memory_bytes')?.values ?? [];
+      for (const v of memory) markKnown(v);
+      each('tenantscope_redis_tenant_clients', markKnown);
+      each('tenantscope_redis_tenant_keys', markKnown);
       redisKnown = known;
-      each('tenantscope_redis_tenant_memory_bytes', (v) => add('redis.memory_bytes', s(v.labels.tenant), s(v.labels.redis_instance), '', v.value));
+      // added after the zero rates above, not in the same pass: `acc`'s order is the order the store
+      // first creates series in (and which are dropped once it is full)
+      for (const v of memory) add('redis.memory_bytes', s(v.labels.tenant), s(v.labels.redis_instance), '', v.value);
       each('tenantscope_redis_maxmemory_bytes', (v) => add('redis.max_memory_bytes', RESOURCE_SERIES, s(v.labels.redis_instance), '', v.value));
 
       // kubernetes

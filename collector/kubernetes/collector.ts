@@ -190,7 +190,6 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       if (samples) gauges.write(gauge, samples);
     };
     // families whose input is not synced are kept as they were (neither written nor swept)
-    const keep = new Set<unknown>();
     if (view.pods) {
       const p = view.pods;
       put(m.tenantPods, p.running);
@@ -219,30 +218,29 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       }
       restartDeltas.forget((k) => !seen.has(k));
       restartBaseline = true;
-    } else {
-      for (const g of [m.tenantPods, m.tenantCpuRequestCores, m.tenantMemoryRequestBytes, m.tenantCpuLimitCores, m.tenantMemoryLimitBytes, m.tenantPodPhase, m.tenantPodQos, m.workloadPods, m.oomKilledContainers, m.nodeTenants, m.restarts]) keep.add(g);
     }
     if (view.nodes) {
       put(m.nodeInfo, view.nodes.info);
       put(m.nodeTaint, view.nodes.taints);
       put(m.nodeAllocatableCpuCores, view.nodes.cpu);
       put(m.nodeAllocatableMemoryBytes, view.nodes.memory);
-    } else for (const g of [m.nodeInfo, m.nodeTaint, m.nodeAllocatableCpuCores, m.nodeAllocatableMemoryBytes]) keep.add(g);
+    }
     if (view.quotas) put(m.tenantQuota, view.quotas);
-    else keep.add(m.tenantQuota);
     if (view.backups) {
       put(m.backupLastSuccess, view.backups.lastSuccess);
       put(m.backupFailedRuns, view.backups.failedRuns);
       put(m.backupLastFailure, view.backups.lastFailure);
-    } else for (const g of [m.backupLastSuccess, m.backupFailedRuns, m.backupLastFailure]) keep.add(g);
+    }
     if (view.usage) {
       put(m.tenantCpuCores, view.usage.tenantCpu);
       put(m.tenantMemoryBytes, view.usage.tenantMemory);
       put(m.nodeCpuCores, view.usage.nodeCpu);
       put(m.nodeMemoryBytes, view.usage.nodeMemory);
-    } else for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) keep.add(g);
-    // the restarts counter is inc()'d per container, not set from a view row: swept by label set
-    stale.sweep((metric) => !keep.has(metric));
+    }
+    // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
+    // It is the only metric `stale` tracks (the gauges go through GaugeWriter), so the sweep is
+    // scoped by whether pods are synced: unsynced, its series are kept as they were.
+    stale.sweep(() => view.pods !== undefined);
   };
 
   const collect = async (): Promise<void> => {

@@ -1,7 +1,5 @@
 export { createRedisCollector, SELF_CLIENT_PREFIX } from './collector.js';
 export type { RedisCollector, RedisCollectorOptions, RedisStep } from './collector.js';
-export { parseSentinelUrl, isSentinelUrl, redactSentinelUrl, describeSentinel, SENTINEL_DEFAULT_PORT } from './sentinel.js';
-export type { SentinelTarget, SentinelAddress } from './sentinel.js';
 export { createRedisMetrics, redisMetricsFor, CANARY_BUCKETS_SECONDS } from './metrics.js';
 export type { RedisMetrics } from './metrics.js';
 export { parseInfo, parseClientList, parseSlowlog, parseLatencyLatest } from './info.js';

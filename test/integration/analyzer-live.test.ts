@@ -18,6 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../../cli/main.js';
 import { findBinary, startAlertmanager, startPostgres, type HttpServerHandle, type PostgresHandle } from '../support/stack.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const CLUSTER = 'pg-live';
@@ -30,6 +31,8 @@ const STEP_MS = 2000;
 const BASELINE_MS = 75_000;
 const DETECT_WITHIN_MS = 90_000;
 const RESOLVE_WITHIN_MS = 120_000;
+/** how often the scenario polls the server, Alertmanager and the log */
+const POLL_MS = 500;
 
 interface Finding {
   id: string;
@@ -70,17 +73,6 @@ async function stop(p: ChildProcess): Promise<void> {
     p.once('exit', () => resolve());
     p.kill('SIGTERM');
   });
-}
-
-/** polls external state until `check` returns a value; fails with what was last seen */
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, seen: () => unknown = () => undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(seen(), null, 1)?.slice(0, 4000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 beforeAll(async () => {
@@ -156,7 +148,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
     let latest: { findings: Finding[] } | undefined;
     let latestAlerts: Alert[] = [];
     const scenario = async () => {
-      const url = await until('the "serving url=" log line', 30_000, async () => /serving url=(\S+)/.exec(err.join(''))?.[1]);
+      const url = await until('the "serving url=" log line', 30_000, async () => /serving url=(\S+)/.exec(err.join(''))?.[1], undefined, POLL_MS);
       const analysis = async () => (latest = (await (await fetch(`${url}/api/v1/analysis`)).json()) as { findings: Finding[] });
       const alerts = async () => (latestAlerts = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Alert[]);
       const light = TENANTS.map((t) => pgbench(`${t}_prod`, ['-f', join(dir, 'light.sql'), '-R', '5', '-c', '1', '-T', '600']));
@@ -183,6 +175,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
         DETECT_WITHIN_MS,
         async () => (await analysis()).findings.find((f) => f.kind === 'noisy-neighbor' && !f.end && f.suspect?.tenant === ANTAGONIST),
         () => latest,
+        POLL_MS,
       );
       figures.detectSeconds = (Date.now() - onset) / 1000;
       expect(found.resource).toMatchObject({ kind: 'postgres', id: CLUSTER });
@@ -193,7 +186,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
       const metricLine = await until('the finding in /metrics', 15_000, async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
         return text.split('\n').find((l) => l.startsWith('tenantscope_finding_open{') && l.includes('kind="noisy-neighbor"') && l.includes(`suspect="${ANTAGONIST}"`) && l.includes(`resource="${CLUSTER}"`));
-      });
+      }, undefined, POLL_MS);
       expect(metricLine).toMatch(/ 1$/);
       const victimLine = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith('tenantscope_tenant_victim{') && l.includes(`tenant="${victims[0]}"`));
       expect(victimLine).toMatch(/ 1$/);
@@ -203,6 +196,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
         15_000,
         async () => (await alerts()).find((a) => a.labels.alertname === 'TenantscopeNoisyNeighbor' && a.labels.tenant === ANTAGONIST),
         () => latestAlerts,
+        POLL_MS,
       );
       expect(alert.labels).toMatchObject({ scope: 'tenant', tenant: ANTAGONIST, component: `postgres/${CLUSTER}` });
       expect(alert.status?.state).toBe('active');
@@ -216,6 +210,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
         20_000,
         async () => (await analysis()).findings.find((f) => f.id === found.id && f.resource.mechanism === 'cpu'),
         () => latest?.findings.find((f) => f.id === found.id),
+        POLL_MS,
       );
       expect(settled.suspect?.tenant).toBe(ANTAGONIST);
       // no light tenant is blamed for what the antagonist does (checked once the episode has settled: in its
@@ -233,6 +228,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
           return f?.end ? f : undefined;
         },
         () => latest,
+        POLL_MS,
       );
       figures.endSeconds = (Date.now() - stoppedAt) / 1000;
       expect(ended.id).toBe(found.id);
@@ -245,6 +241,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
           return a === undefined || Date.parse(a.endsAt) <= Date.now() ? true : undefined;
         },
         () => latestAlerts,
+        POLL_MS,
       );
       const text = await (await fetch(`${url}/metrics`)).text();
       expect(text.split('\n').filter((l) => l.startsWith('tenantscope_finding_open{') && l.includes(`suspect="${ANTAGONIST}"`) && / 1$/.test(l))).toEqual([]);

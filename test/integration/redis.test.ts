@@ -193,9 +193,11 @@ describe('redis collector on its own Redis 7', () => {
       expect(await value('tenantscope_redis_tenant_memory_bytes', { tenant: 'ts4stable' })).toBe(stable.bytes);
       const gone = (await value('tenantscope_redis_tenant_keys', { tenant: 'ts4gone' }))!;
       expect(gone).toBeGreaterThanOrEqual(500);
-      expect(gone).toBeLessThanOrEqual(500 + 3 * 20); // the survivors, plus at most the keys of the first 3 batches
+      // the survivors, plus at most the keys of the first 3 batches: COUNT 20 is a hint, and a batch ends
+      // on a hash-bucket boundary, so it may return a few more (a whole bucket's chain)
+      expect(gone).toBeLessThanOrEqual(500 + 3 * (20 + 5));
       expect(await value('tenantscope_redis_tenant_keys', { tenant: 'ts4churn' })).toBeLessThanOrEqual(20_000);
-      expect(await value('tenantscope_redis_walk_last_keys', { redis_instance: 'cache-1' })).toBeLessThanOrEqual(2000 + 560 + 20_000);
+      expect(await value('tenantscope_redis_walk_last_keys', { redis_instance: 'cache-1' })).toBeLessThanOrEqual(2000 + 500 + 3 * (20 + 5) + 20_000);
       // the next walk, on a quiet keyspace, is exact for everyone
       await collector.walk();
       expect(await value('tenantscope_redis_tenant_keys', { tenant: 'ts4gone' })).toBe(500);
