@@ -177,6 +177,10 @@ const MIN_LOAD_LIFT = 0.1;
 /** among one resource's wait types, the least part of the largest rise another one's must be to compete with it */
 const COMPARABLE_LIFT = 0.25;
 const NO_SLOTS: (Baseline | undefined)[] = [];
+/** why a victim of one candidate resource is its own (selfMark bits): a suspect, its own usage surged, lock waits in its own database */
+const SUSPECT = 1;
+const SELF_LOADED = 2;
+const LOCK_BOUND = 4;
 
 /** a series that carries its seriesKey() (the live loop keeps it across ticks rather than rebuild it) */
 export type KeyedSeries = Series & { readonly key?: string };
@@ -467,7 +471,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const pgSeen: number[] = [];
   const ingSeen: number[] = [];
   const explainedMark = new Uint8Array(nT);
-  /** per tenant, while one candidate is judged: 1 suspect, 2 its own usage surged, 4 lock waits in its own database */
+  /** per tenant, while one candidate is judged: SUSPECT | SELF_LOADED | LOCK_BOUND */
   const selfMark = new Uint8Array(nT);
   /** degraded for fewer than `persistence` points: a victim at j by corroboration only (so far) */
   const soloAt = (k: number, j: number): boolean => {
@@ -666,9 +670,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const bd = best?.data;
       // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
       // (its share must have grown too: under contention everyone's time-based load inflates)
-      const SUSPECT = 1;
-      const SELF_LOADED = 2;
-      const LOCK_BOUND = 4;
       if (bd) {
         for (const k of c.victims) {
           const t = victimSeries[k]!.t;
