@@ -365,6 +365,18 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
   }
 }
 
+/**
+ * RSS (MiB) of a fresh Node process after `imports` and two full GCs: what a module costs before
+ * any data (the floor under the collector's figures)
+ */
+function importRss(imports: string): number {
+  const script = `${imports}; globalThis.gc(); await new Promise((r) => setTimeout(r, 200)); globalThis.gc(); process.stdout.write(/VmRSS:\\s+(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]);`;
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  const kib = Number(r.stdout);
+  if (r.status !== 0 || !(kib > 0)) throw new Error(`measuring the RSS of a Node process importing ${imports || 'nothing'} failed: ${r.stderr.trim().split('\n')[0] ?? r.status}`);
+  return kib / 1024;
+}
+
 export default async function collectorBench(ctx: BenchContext): Promise<BenchSection> {
   const s = ctx.quick ? QUICK : FULL;
   const dir = mkdtempSync(join(tmpdir(), 'bench-collector-'));
@@ -381,6 +393,8 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
     ];
     const results: RunResult[] = [];
     for (const v of variants) results.push(await runCollector(ctx, s, argv, load, dir, v));
+    const bareRss = importRss('');
+    const clientNodeRss = importRss("await import('@kubernetes/client-node')");
 
     const mb = (mib: number) => (mib * MiB) / 1e6; // targets are in MB
     const f0 = (x: number) => x.toFixed(0);
@@ -412,6 +426,8 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
           row('start-up until every tenant is exported', (r) => `${r.readyS.toFixed(1)} s wall, ${r.startCpuS.toFixed(1)} s CPU`, '—'),
         ],
       ),
+      '',
+      `For scale, the floor under these figures: a bare Node ${process.version} process holds ${f0(bareRss)} MiB RSS; the same after importing \`@kubernetes/client-node\` (the collector's Kubernetes client, loaded when a Kubernetes source is configured) and two full GCs, before any object is listed, ${f0(clientNodeRss)} MiB (+${f0(clientNodeRss - bareRss)} MiB).`,
       '',
       `Collector: ${how}, \`collect --config <tmp yaml>\` (collection and /metrics, no analysis), every interval 15 s (Kubernetes metrics.k8s.io read and tenant families, Traefik scrape, collector scrape interval); Node ${process.version}. “As deployed” runs it with the NODE_OPTIONS of deploy/deployment.yaml (the heap cap that keeps it under the container's memory limit); Node's defaults size the heap from the machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB, so V8 lets garbage accumulate far longer between major GCs. Watched objects: ${k8sObjects || '?'}; access-log lines read (first run): ${logLines}.`,
       '',
