@@ -86,8 +86,58 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
  * is in).
  */
 export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?: ReadonlySet<string>): Map<string, TenantBandFeatures> {
-  const shareSource = sharesFrom ? bandFeatures(sharesFrom, undefined, new Set(range.series.map((x) => x.tenant))) : undefined;
-  const perTenant = new Map<string, { rps?: Float64Array; tps?: Float64Array; cpu?: Float64Array; node?: string; load: Float64Array[] }>();
+  const own = bandInputs(range);
+  const shareInputs = sharesFrom ? bandInputs(sharesFrom) : own;
+  // finite values as a typed array, for quantiles by selection: into one of two scratch buffers
+  // (volume and transactions are alive at once), not an allocation per tenant
+  const scratch = [new Float64Array(range.points), new Float64Array(range.points)] as const;
+  const finite = (v: Float64Array | undefined, slot: 0 | 1): Float64Array => {
+    if (!v) return scratch[slot].subarray(0, 0);
+    const out = v.length <= range.points ? scratch[slot] : new Float64Array(v.length);
+    let n = 0;
+    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
+    return out.subarray(0, n);
+  };
+  // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
+  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
+  const out = new Map<string, TenantBandFeatures>();
+  for (const [tenant, e] of own.perTenant) {
+    if (only && !only.has(tenant)) continue;
+    // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
+    // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
+    const rps = finite(e.rps, 0);
+    const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
+    const vol = basis === 'requests' ? rps : finite(e.tps, 0);
+    if (vol.length === 0) continue;
+    const median = q(vol, 0.5);
+    const peak = q(vol, 0.95);
+    // shares from `sharesFrom` count for a tenant with volume there, as its features there would
+    const se = shareInputs.perTenant.get(tenant);
+    const shares = se && (shareInputs === own || hasVolume(se)) ? sharesOf(shareInputs, se) : { cpu: Number.NaN, pg: Number.NaN };
+    const features = {
+      ...(basis === 'requests' ? { peakRequestsPerSecond: peak, medianRequestsPerSecond: median } : { medianTransactionsPerSecond: median }),
+      peakTransactionsPerSecond: q(finite(e.tps, 1), 0.95),
+      burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
+      nodeCpuShare: shares.cpu,
+      postgresLoadShare: shares.pg,
+    };
+    out.set(tenant, { basis, features });
+  }
+  return out;
+}
+
+/** a tenant's series a band reads */
+interface TenantInputs {
+  rps?: Float64Array;
+  tps?: Float64Array;
+  cpu?: Float64Array;
+  node?: string;
+  load: Float64Array[];
+}
+
+/** every tenant's band inputs in a range, and the totals its shares are of (per node, per cluster) */
+function bandInputs(range: SignalRange): { points: number; perTenant: Map<string, TenantInputs>; nodeTotals: Map<string, Float64Array>; pgTotals: Float64Array } {
+  const perTenant = new Map<string, TenantInputs>();
   const nodeTotals = new Map<string, Float64Array>();
   const pgTotals = new Float64Array(range.points);
   for (const s of range.series) {
@@ -107,68 +157,45 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
     }
     perTenant.set(s.tenant, e);
   }
-  // finite values as a typed array, for quantiles by selection: into one of two scratch buffers
-  // (volume and transactions are alive at once), not an allocation per tenant
-  const scratch = [new Float64Array(range.points), new Float64Array(range.points)] as const;
-  const finite = (v: Float64Array | undefined, slot: 0 | 1): Float64Array => {
-    if (!v) return scratch[slot].subarray(0, 0);
-    const out = v.length <= range.points ? scratch[slot] : new Float64Array(v.length);
+  return { points: range.points, perTenant, nodeTotals, pgTotals };
+}
+
+/** whether a tenant has a known request or transaction rate (what its volume is taken from) */
+function hasVolume(e: TenantInputs): boolean {
+  for (const v of [e.rps, e.tps]) if (v) for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) return true;
+  return false;
+}
+
+/** a tenant's mean share of its node's CPU and of its cluster's wait load, over the points where the total is known */
+function sharesOf(inputs: ReturnType<typeof bandInputs>, e: TenantInputs): { cpu: number; pg: number } {
+  let cpu = Number.NaN;
+  if (e.cpu && e.node) {
+    const tot = inputs.nodeTotals.get(e.node)!;
+    let sum = 0;
     let n = 0;
-    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
-    return out.subarray(0, n);
-  };
-  // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
-  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
-  const out = new Map<string, TenantBandFeatures>();
-  for (const [tenant, e] of perTenant) {
-    if (only && !only.has(tenant)) continue;
-    // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
-    // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
-    const rps = finite(e.rps, 0);
-    const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
-    const vol = basis === 'requests' ? rps : finite(e.tps, 0);
-    if (vol.length === 0) continue;
-    const median = q(vol, 0.5);
-    const peak = q(vol, 0.95);
-    let cpuShare = Number.NaN;
-    if (shareSource) cpuShare = shareSource.get(tenant)?.features.nodeCpuShare ?? Number.NaN;
-    else if (e.cpu && e.node) {
-      const tot = nodeTotals.get(e.node)!;
-      let sum = 0;
-      let n = 0;
-      for (let i = 0; i < range.points; i++) {
-        if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) {
-          sum += e.cpu[i]! / tot[i]!;
-          n++;
-        }
+    for (let i = 0; i < inputs.points; i++) {
+      if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) {
+        sum += e.cpu[i]! / tot[i]!;
+        n++;
       }
-      cpuShare = n ? sum / n : Number.NaN;
     }
-    let pgShare = Number.NaN;
-    if (shareSource) pgShare = shareSource.get(tenant)?.features.postgresLoadShare ?? Number.NaN;
-    else if (e.load.length) {
-      let sum = 0;
-      let n = 0;
-      for (let i = 0; i < range.points; i++) {
-        let mine = 0;
-        for (const l of e.load) if (Number.isFinite(l[i]!)) mine += l[i]!;
-        if (pgTotals[i]! > 0) {
-          sum += mine / pgTotals[i]!;
-          n++;
-        }
-      }
-      pgShare = n ? sum / n : Number.NaN;
-    }
-    const features = {
-      ...(basis === 'requests' ? { peakRequestsPerSecond: peak, medianRequestsPerSecond: median } : { medianTransactionsPerSecond: median }),
-      peakTransactionsPerSecond: q(finite(e.tps, 1), 0.95),
-      burstinessPeakToMedian: median > 0 ? peak / median : Number.NaN,
-      nodeCpuShare: cpuShare,
-      postgresLoadShare: pgShare,
-    };
-    out.set(tenant, { basis, features });
+    cpu = n ? sum / n : Number.NaN;
   }
-  return out;
+  let pg = Number.NaN;
+  if (e.load.length) {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < inputs.points; i++) {
+      let mine = 0;
+      for (const l of e.load) if (Number.isFinite(l[i]!)) mine += l[i]!;
+      if (inputs.pgTotals[i]! > 0) {
+        sum += mine / inputs.pgTotals[i]!;
+        n++;
+      }
+    }
+    pg = n ? sum / n : Number.NaN;
+  }
+  return { cpu, pg };
 }
 
 /** bands from tenants' features: thresholds (configured or learned from the fleet), hysteresis, tier mismatch */
