@@ -65,8 +65,9 @@ describe('analyzer over a real Prometheus', () => {
   });
 
   it('backfilled tenantscope metrics → query_range → a noisy-neighbor finding naming the antagonist', async () => {
-    // recent past, so the blocks are inside Prometheus' retention and query window
-    const end = Math.floor(Date.now() / 15_000) * 15_000 - 5 * 60_000;
+    // a fixed time, so the simulated fleet (its daily cycle and noise follow the clock) gives the same
+    // data on every run; Prometheus' retention is relative to its newest block, so an old date stays queryable
+    const end = Date.UTC(2026, 2, 11, 11, 0);
     const start = end - 75 * 60_000;
     const onset = end - 9 * 60_000;
     const topo = buildTopology(TENANTS, SEED);
