@@ -321,6 +321,31 @@ describe('live tick', () => {
     expect(refreshedAt.size).toBe(40);
   });
 
+  it('never writes into the arrays a source handed over, also when a stalled loop reads the whole window again', async () => {
+    const sim = createSimulatedSignalSource(createFleetModel({ tenants: 12, seed: SEED }));
+    const handed: { range: SignalRange; copy: number[][] }[] = [];
+    const signals: SignalSource = {
+      name: 'recording',
+      range: async (q, from, to, step) => {
+        const range = await sim.range(q, from, to, step);
+        handed.push({ range, copy: range.series.map((s) => [...s.values]) });
+        return range;
+      },
+    };
+    const clock = new ManualClock(T0);
+    const analyzer = createAnalyzer({ historyMs: 3_600_000 }, { signals, clock, logger: createMemoryLogger() });
+    await analyzer.tick();
+    // a stall longer than the tick window: the next tick reads the whole window from the source
+    clock.advance(16 * 60_000);
+    await analyzer.tick();
+    for (let k = 0; k < 4; k++) {
+      clock.advance(15_000);
+      await analyzer.tick();
+    }
+    expect(handed.length).toBeGreaterThan(4);
+    for (const { range, copy } of handed) expect(range.series.map((s) => [...s.values])).toEqual(copy);
+  });
+
   it('judges the same as a full read when the window is assembled from held and new points', async () => {
     const ep = episode('pg-cpu');
     const { analyzer, clock } = setup([ep], new ManualClock(T0 + 60_000));

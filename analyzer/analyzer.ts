@@ -119,7 +119,9 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     const shift = (g.startMs - prev.startMs) / stepMs; // held point index of the window's first point
     const kept = (readFromMs - g.startMs) / stepMs; // points of the window taken from what is held
     const freshAt = (fresh.startMs - g.startMs) / stepMs; // window index of the fresh range's first point
-    if (slideInPlace(prev, fresh, shift, kept, freshAt, g.points)) return { ...prev, startMs: g.startMs, warnings: fresh.warnings };
+    // only a window in this loop's own buffers slides in place: a range the source handed over is its arrays
+    const own = windowBuffers[1] !== undefined && prev.series.every((s) => s.values.buffer === windowBuffers[1]!.buffer);
+    if (own && slideInPlace(prev, fresh, shift, kept, freshAt, g.points)) return { ...prev, startMs: g.startMs, warnings: fresh.warnings };
     // pair each fresh series with its held one: both come in the source's order, so a short forward
     // scan finds it; a map of keys only when that fails (series that came or went)
     const byKey = new Map<string, number>();
@@ -314,7 +316,8 @@ const sameKey = (a: SeriesKey, b: SeriesKey) => a.signal === b.signal && a.tenan
  * The live loop's common case: the window moved on by `shift` points, the fresh read holds the held
  * series in the same order, and each still has a known point. Each series then slides inside its
  * own view (a memmove) and takes the fresh points at the end: no allocation, and the series objects
- * and their keys stay. Returns false, having changed nothing, when that does not hold.
+ * and their keys stay. Only for a window in the loop's own buffers (the caller checks). Returns false,
+ * having changed nothing, when that does not hold.
  */
 function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept: number, freshAt: number, points: number): boolean {
   const n = prev.series.length;
@@ -330,12 +333,10 @@ function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept
     if (!any) return false;
   }
   for (let c = 0; c < n; c++) {
-    const h = prev.series[c]! as Series & { key?: string };
-    const v = h.values;
+    const v = prev.series[c]!.values;
     v.copyWithin(0, shift, shift + kept);
     v.fill(Number.NaN, kept);
     v.set(fresh.series[c]!.values.subarray(0, points - freshAt), freshAt);
-    h.key ??= seriesKey(h);
   }
   return true;
 }

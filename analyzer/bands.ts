@@ -85,7 +85,7 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
  * loop refreshes a slice of tenants from their history, and the shares from the window every tenant
  * is in).
  */
-export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?: ReadonlySet<string>): Map<string, TenantBandFeatures> {
+export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<string, TenantBandFeatures> {
   const own = bandInputs(range);
   const shareInputs = sharesFrom ? bandInputs(sharesFrom) : own;
   // finite values as a typed array, for quantiles by selection: into one of two scratch buffers
@@ -102,7 +102,6 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange, only?
   const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
   const out = new Map<string, TenantBandFeatures>();
   for (const [tenant, e] of own.perTenant) {
-    if (only && !only.has(tenant)) continue;
     // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
     // PostgreSQL transactions/s instead, against thresholds learned among those tenants only
     const rps = finite(e.rps, 0);

@@ -157,7 +157,7 @@ export interface PointDetection {
   baselineShare: number | undefined;
   suspectSignal: string | undefined;
   ranking: { tenant: string; score: number }[];
-  /** indices of the victims' degraded series (the strongest per tenant) */
+  /** the victims: indices into detect()'s own victimSeries table (the strongest degraded series per tenant), not into the range */
   victims: readonly number[];
   confidence: number;
   severity: Severity;
@@ -497,7 +497,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     }
     if (pgSeen.length === 0 && ingSeen.length === 0) continue;
 
-    // 2. candidate resources with their victims (series indices)
+    // 2. candidate resources with their victims (indices into victimSeries)
     const candidates: { kind: ResourceKind; id: string; victims: number[] }[] = [];
     if (pgSeen.length) {
       for (const [cluster, members] of topo.postgres) {
@@ -820,6 +820,57 @@ interface VictimTable {
   tenants: number;
 }
 
+/**
+ * An episode's victims: per tenant its strongest series and point (by observed/baseline), and whether
+ * it was ever degraded for `persistence` points. Lists by first appearance; a tenant → position index
+ * only once an episode has many victims (a cluster-wide contention), so a self-inflicted episode of
+ * one tenant costs a few small arrays, not a few per fleet tenant.
+ */
+class EpisodeVictims {
+  private readonly tenant: number[] = [];
+  private readonly k: number[] = [];
+  private readonly j: number[] = [];
+  private readonly ratio: number[] = [];
+  private readonly settled: boolean[] = [];
+  private settledCount = 0;
+  private index: Int32Array | undefined;
+  constructor(private readonly tenants: number) {}
+
+  private positionOf(t: number): number {
+    if (this.index) return this.index[t]!;
+    return this.tenant.indexOf(t);
+  }
+
+  add(t: number, k: number, j: number, ratio: number, settled: boolean): void {
+    let p = this.positionOf(t);
+    if (p < 0) {
+      p = this.tenant.length;
+      this.tenant.push(t);
+      this.k.push(k);
+      this.j.push(j);
+      this.ratio.push(ratio);
+      this.settled.push(false);
+      if (this.index) this.index[t] = p;
+      else if (this.tenant.length > 16) this.index = positions(this.tenant, this.tenants);
+    } else if (ratio > this.ratio[p]!) {
+      this.k[p] = k;
+      this.j[p] = j;
+      this.ratio[p] = ratio;
+    }
+    if (settled && !this.settled[p]) {
+      this.settled[p] = true;
+      this.settledCount++;
+    }
+  }
+
+  /** what the finding names: the settled victims (all, while none is), strongest first (ties in order of appearance) */
+  published(): { k: number; j: number }[] {
+    const ps: number[] = [];
+    for (let p = 0; p < this.tenant.length; p++) if (this.settledCount === 0 || this.settled[p]) ps.push(p);
+    return ps.sort((a, b) => this.ratio[b]! - this.ratio[a]!).map((p) => ({ k: this.k[p]!, j: this.j[p]! }));
+  }
+}
+
 /** positions by tenant id: index[id] = position in ids, -1 for a tenant not among them */
 function positions(ids: readonly number[], tenants: number): Int32Array {
   const index = new Int32Array(tenants).fill(-1);
@@ -948,15 +999,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     first: PointDetection;
     last: number;
     count: number;
-    /** per tenant id: its strongest victim series and point in the episode (-1: not a victim) */
-    victimK: Int32Array;
-    victimJ: Int32Array;
-    victimRatio: Float64Array;
-    /** tenant ids in the order they first became victims */
-    victimOrder: number[];
-    /** per tenant id: 1 when degraded for `persistence` points at least once in the episode */
-    settled: Uint8Array;
-    settledCount: number;
+    victims: EpisodeVictims;
     confidence: number;
     severity: Severity;
     mechanisms: Map<string, number>;
@@ -979,12 +1022,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
         first: d,
         last: d.j,
         count: 0,
-        victimK: new Int32Array(vt.tenants).fill(-1),
-        victimJ: new Int32Array(vt.tenants),
-        victimRatio: new Float64Array(vt.tenants),
-        victimOrder: [],
-        settled: new Uint8Array(vt.tenants),
-        settledCount: 0,
+        victims: new EpisodeVictims(vt.tenants),
         confidence: 0,
         severity: 'info',
         mechanisms: new Map(),
@@ -1003,17 +1041,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     const j = d.j;
     for (const k of d.victims) {
       const v = vs[k]!;
-      const t = v.t;
-      if (!e.settled[t] && !vt.soloAt(k, j)) {
-        e.settled[t] = 1;
-        e.settledCount++;
-      }
-      const ratio = v.values[j]! / Math.max(v.base[j]!, 1e-12);
-      if (e.victimK[t]! < 0) e.victimOrder.push(t);
-      else if (!(ratio > e.victimRatio[t]!)) continue;
-      e.victimK[t] = k;
-      e.victimJ[t] = j;
-      e.victimRatio[t] = ratio;
+      e.victims.add(v.t, k, j, v.values[j]! / Math.max(v.base[j]!, 1e-12), !vt.soloAt(k, j));
     }
   }
   closed.push(...open.values());
@@ -1029,14 +1057,10 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     const id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
     const mechanism = [...e.mechanisms.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
-    const victims = e.victimOrder
-      .filter((t) => e.settledCount === 0 || e.settled[t])
-      .sort((a, b) => e.victimRatio[b]! - e.victimRatio[a]!)
-      .map((t) => {
-        const v = vs[e.victimK[t]!]!;
-        const j = e.victimJ[t]!;
-        return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]! };
-      });
+    const victims = e.victims.published().map(({ k, j }) => {
+      const v = vs[k]!;
+      return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]! };
+    });
     const confidence = Math.min(0.99, e.confidence * (e.count >= 4 ? 1 : 0.85 + 0.05 * e.count));
     const f: Finding = {
       id,

@@ -45,6 +45,24 @@ describe('embedded signal store', () => {
     expect(onlyB.series.map((x) => x.tenant)).toEqual(['b']);
   });
 
+  it('reads a long window through the ring block by block, around its wrap and from before the epoch', async () => {
+    // fineCap is 61 slots: 90 samples wrap the ring
+    const wrapped = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 900_000, retentionMs: 900_000 });
+    for (let t = 0; t < 90 * 15_000; t += 15_000) if (t !== 80 * 15_000) wrapped.append(key('a'), t, t / 15_000);
+    const w = [...(await wrapped.range({ signals: ['postgres.mean_query_seconds'] }, 0, 89 * 15_000, 15_000)).series[0]!.values];
+    // older than the retention: unknown; then one point from the coarse tier; then the fine ring around its wrap
+    expect(w.slice(0, 29).every(Number.isNaN)).toBe(true);
+    expect(Number.isFinite(w[29]!)).toBe(true);
+    expect(w.slice(30)).toEqual([...Array.from({ length: 50 }, (_, i) => 30 + i), Number.NaN, ...Array.from({ length: 9 }, (_, i) => 81 + i)]);
+    // a window reaching back before the epoch, inside the fine horizon: no slot there (unknown), and the
+    // samples after it read in full
+    const young = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 3_600_000, retentionMs: 3_600_000 });
+    for (let t = 0; t <= 60 * 15_000; t += 15_000) young.append(key('a'), t, t / 15_000);
+    const y = [...(await young.range({ signals: ['postgres.mean_query_seconds'] }, -240 * 15_000, 60 * 15_000, 15_000)).series[0]!.values];
+    expect(y.slice(0, 240).every(Number.isNaN)).toBe(true);
+    expect(y.slice(240)).toEqual(Array.from({ length: 61 }, (_, i) => i));
+  });
+
   it('downsamples to the step and answers old windows from the coarse tier; retention bounds both', async () => {
     const s = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 3_600_000, coarseResolutionMs: 300_000, retentionMs: 6 * 3_600_000 });
     for (let t = T0; t < T0 + 8 * 3_600_000; t += 15_000) s.append(key('a'), t, (t - T0) / 3_600_000);

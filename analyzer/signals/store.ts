@@ -188,13 +188,16 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         if (!any && Number.isFinite(v)) any = true;
       }
       if (jFine < points) {
-        // the ring's stretch copied as a block (at most two: it may wrap), then the slots that hold an
-        // older sample (or none) blanked, then the points older than the retention
+        // the ring's stretch copied block by block (a new block where it wraps), then the slots that
+        // hold an older sample (or none) blanked, then the points older than the retention; points
+        // before the epoch have no slot (append() drops them)
         const fineSlot = r.fineSlot;
         const fine = r.fine;
-        let slot = slot0 + jFine;
+        const jSlot = Math.max(jFine, Math.min(points, -slot0));
+        if (jSlot > jFine) values.fill(Number.NaN, jFine, jSlot);
+        let slot = slot0 + jSlot;
         let i = slot % fineCap;
-        for (let j = jFine; j < points; ) {
+        for (let j = jSlot; j < points; ) {
           const len = Math.min(points - j, fineCap - i);
           // a short stretch (the live loop's few new points) by hand: a view per series costs more than the copy
           if (len > 32) values.set(fine.subarray(i, i + len), j);
