@@ -227,6 +227,32 @@ describe('analyzer on the simulated fleet', () => {
     expect([...starts]).toEqual([first.start]);
   });
 
+  it('two episodes of one antagonist minutes apart are two findings with their own ids, start before end, every tick', async () => {
+    const topo = buildSimTopology(TENANTS, SEED);
+    // both start within one 5-min id bucket, separated by more than the gap tolerance
+    const a = planEpisode(topo, mulberry32(7), { scenario: 'pg-io', startMs: T0, durationMs: 75_000, antagonists: 1, id: 'a' });
+    const b = planEpisode(topo, mulberry32(7), { scenario: 'pg-io', startMs: T0 + 165_000, durationMs: 75_000, antagonists: 1, id: 'b' });
+    expect(b.tenants).toEqual(a.tenants);
+    const clock = new ManualClock(T0 + 60_000);
+    const { analyzer } = setup([a, b], clock);
+    const episodes = new Map<string, string>();
+    let both = 0;
+    for (let t = T0 + 60_000; t <= T0 + 12 * 60_000; t += 15_000) {
+      clock.set(t);
+      const nn = (await analyzer.tick()).findings.filter((f) => f.kind === 'noisy-neighbor' && f.suspect?.tenant === a.tenants[0]);
+      for (const f of nn) {
+        expect(f.end ? Date.parse(f.end) >= Date.parse(f.start) : true, `${f.id} ${f.start}–${f.end}`).toBe(true);
+        // an id always names the same episode (the same start)
+        expect(episodes.get(f.id) ?? f.start).toBe(f.start);
+        episodes.set(f.id, f.start);
+      }
+      expect(new Set(nn.map((f) => f.id)).size).toBe(nn.length);
+      if (nn.length === 2) both++;
+    }
+    expect(both).toBeGreaterThan(0);
+    expect(episodes.size).toBe(2);
+  });
+
   it('a fresh start judges from short history: names a mostly idle antagonist, never the unattributed bucket as victim', async () => {
     // a real cluster right after `run` starts: 2-s steps, 60 s of light load, then one tenant's CPU surges.
     // Active-session load of light tenants is sampled as 0 most of the time (every median is 0).

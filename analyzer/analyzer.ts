@@ -78,8 +78,9 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   let detectedAtMs = new Map<string, number>();
   // episodes of the live loop: a finding keeps its first id and start while it is open, and after it
   // ended for as long as its tail is still inside the tick window (else each tick would clip its start
-  // to the window edge and mint a new id: duplicate rows in storage, resolutions for alerts never sent)
-  const knownIds = new Map<string, { id: string; start: string; endMs: number | undefined }>();
+  // to the window edge and mint a new id: duplicate rows in storage, resolutions for alerts never sent).
+  // Per episode key a list: one antagonist can have an ended episode and a new one in the same window.
+  const knownIds = new Map<string, { id: string; start: string; startMs: number; endMs: number | undefined }[]>();
 
   const tierOf = (tenant: string): Tier | undefined => {
     const t = deps.resolver?.tenant(tenant) as { tier?: Tier } | undefined;
@@ -285,18 +286,27 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
           result.bands = lastBands;
         }
       }
+      // findings come in start order: an episode's earlier run is matched (and its end updated) before a later one is
       for (const f of result.findings) {
         const k = episodeKey(f.kind, f.resource.kind, f.resource.id, episodeWho(f));
+        const startMs = Date.parse(f.start);
         const endMs = f.end ? Date.parse(f.end) : undefined;
-        const prev = knownIds.get(k);
-        // an ended episode and a new one of the same key are different episodes
-        if (prev && (prev.endMs === undefined || Date.parse(f.start) <= prev.endMs)) {
+        let known = knownIds.get(k);
+        if (!known) knownIds.set(k, (known = []));
+        // the known episode this finding continues: the one its span overlaps (its start may be clipped to
+        // the window edge); an ended episode and a new one of the same key are different episodes
+        const prev = known.find((p) => (p.endMs === undefined || startMs <= p.endMs) && (endMs === undefined || endMs >= p.startMs));
+        if (prev) {
           f.id = prev.id;
           f.start = prev.start;
-        }
-        knownIds.set(k, { id: f.id, start: f.start, endMs });
+          prev.endMs = endMs;
+        } else known.push({ id: f.id, start: f.start, startMs, endMs });
       }
-      for (const [k, v] of knownIds) if (v.endMs !== undefined && v.endMs < now - tickWindowMs) knownIds.delete(k);
+      for (const [k, known] of knownIds) {
+        const kept = known.filter((v) => v.endMs === undefined || v.endMs >= now - tickWindowMs);
+        if (kept.length) knownIds.set(k, kept);
+        else knownIds.delete(k);
+      }
       if (result.warnings?.length) deps.logger.warn('analysis: signal source reported problems', { source: deps.signals.name, warnings: result.warnings.slice(0, 5).map(describeError) });
       return result;
     },

@@ -986,10 +986,14 @@ export function episodeWho(f: Pick<Finding, 'kind' | 'suspect' | 'victims'>): st
   return f.kind === 'noisy-neighbor' ? (f.suspect?.tenant ?? '') : f.kind === 'tenant-degradation' ? (f.victims[0]?.tenant ?? '') : '';
 }
 
-function episodeId(kind: string, resourceKind: string, resourceId: string, who: string, startMs: number): string {
-  // the start bucket (5 min) keeps the id stable across re-analysis of overlapping windows
-  const bucket = Math.floor(startMs / 300_000);
-  return createHash('sha256').update(`${episodeKey(kind, resourceKind, resourceId, who)}|${bucket}`).digest('hex').slice(0, 16);
+/**
+ * The start bucket (5 min) keeps the id stable across re-analysis of overlapping windows (a window edge
+ * may clip the start). A second episode of the same key starting in the same bucket takes its id from
+ * its exact start instead (`exact`): its start is not clipped while the first one precedes it.
+ */
+function episodeId(kind: string, resourceKind: string, resourceId: string, who: string, startMs: number, exact = false): string {
+  const when = exact ? `t${startMs}` : String(Math.floor(startMs / 300_000));
+  return createHash('sha256').update(`${episodeKey(kind, resourceKind, resourceId, who)}|${when}`).digest('hex').slice(0, 16);
 }
 
 function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology, vt: VictimTable): DetectResult {
@@ -1047,6 +1051,8 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
   closed.push(...open.values());
   const findings: Finding[] = [];
   const detectedAtMs = new Map<string, number>();
+  // episodes of one key are in `closed` in time order: the first in a bucket keeps the bucket's id
+  const usedIds = new Set<string>();
   for (const e of closed) {
     const d = e.first;
     // the onset is the first degraded point: persistence-1 points before the first detection, or
@@ -1054,7 +1060,9 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     const startT = startMs + Math.max(W, d.j - onsetBack[d.j]!) * stepMs;
     const ended = e.last < points - 1 - gap;
     const who = d.kind === 'noisy-neighbor' ? d.suspect! : d.kind === 'tenant-degradation' ? vs[d.victims[0]!]!.tenant : '';
-    const id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
+    let id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
+    if (usedIds.has(id)) id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT, true);
+    usedIds.add(id);
     const mechanism = [...e.mechanisms.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
     const victims = e.victims.published().map(({ k, j }) => {
