@@ -166,9 +166,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       if (held) values.set(held.subarray(shift, shift + kept), 0);
       if (recent) values.set(recent.subarray(0, g.points - freshAt), freshAt);
       // as a source does: a series without one known point in the window is not in it
-      let any = false;
-      for (let j = 0; j < g.points && !any; j++) any = Number.isFinite(values[j]!);
-      if (any) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? seriesKey(key), values } as KeyedSeries);
+      if (anyKnown(values, 0, g.points)) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? seriesKey(key), values } as KeyedSeries);
     };
     prev.series.forEach((h, c) => place(h, h.values, freshOf[c]! >= 0 ? fresh.series[freshOf[c]!]!.values : undefined));
     pairOf.forEach((c, k) => {
@@ -195,8 +193,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
    * no data left is forgotten. Returns whether anything changed that the bands depend on.
    */
   const refreshSlice = async (window: SignalRange, nowMs: number): Promise<boolean> => {
-    const present = new Set<string>();
-    for (const s of window.series) if (s.tenant !== RESOURCE_SERIES) present.add(s.tenant);
+    const present = tenantsOf(window);
     const due: string[] = [];
     for (const t of present) if (!(nowMs - (refreshedAtMs.get(t) ?? Number.NEGATIVE_INFINITY) < baselineRefreshMs)) due.push(t);
     let changed = false;
@@ -222,7 +219,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
 
   /** after the first (cold) tick: each tenant's next refresh at an even phase across the period */
   const staggerRefreshes = (range: SignalRange, nowMs: number, result: AnalysisResult): void => {
-    const tenants = [...new Set(range.series.filter((s) => s.tenant !== RESOURCE_SERIES).map((s) => s.tenant))].sort();
+    const tenants = [...tenantsOf(range)].sort();
     tenants.forEach((t, k) => refreshedAtMs.set(t, nowMs - (k / tenants.length) * baselineRefreshMs));
     lastBands = result.bands;
     classifiedAtMs = nowMs;
@@ -337,10 +334,7 @@ function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept
     const f = fresh.series[c]!;
     if (!sameKey(f, h)) return false;
     // as a source does: a series without one known point in the window is not in it (the general path drops it)
-    let any = false;
-    for (let j = shift; j < shift + kept && !any; j++) any = Number.isFinite(h.values[j]!);
-    for (let j = 0; j < points - freshAt && j < f.values.length && !any; j++) any = Number.isFinite(f.values[j]!);
-    if (!any) return false;
+    if (!anyKnown(h.values, shift, shift + kept) && !anyKnown(f.values, 0, Math.min(points - freshAt, f.values.length))) return false;
   }
   for (let c = 0; c < n; c++) {
     const v = prev.series[c]!.values;
@@ -349,6 +343,19 @@ function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept
     v.set(fresh.series[c]!.values.subarray(0, points - freshAt), freshAt);
   }
   return true;
+}
+
+/** the tenants with a series in a range (not the resources' own series) */
+function tenantsOf(range: SignalRange): Set<string> {
+  const out = new Set<string>();
+  for (const s of range.series) if (s.tenant !== RESOURCE_SERIES) out.add(s.tenant);
+  return out;
+}
+
+/** whether values[from, to) holds a known (finite) sample */
+function anyKnown(values: ArrayLike<number>, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (Number.isFinite(values[j]!)) return true;
+  return false;
 }
 
 /** index of the earliest finite sample of any series in the range; undefined when it holds none */

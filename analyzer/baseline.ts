@@ -33,17 +33,17 @@ let sharedScratch = new Float64Array(1024);
  */
 function medianOf(a: Float64Array, n: number): number {
   const k = n >> 1;
-  select(a, 0, n - 1, k);
-  if (n % 2) return a[k]!;
+  const upper = kthSmallest(a, k, n);
+  if (n % 2) return upper;
   // after selection a[0, k) holds the k smallest: the lower middle is their maximum
   let lo = a[0]!;
   for (let i = 1; i < k; i++) if (a[i]! > lo) lo = a[i]!;
-  return (lo + a[k]!) / 2;
+  return (lo + upper) / 2;
 }
 
-/** the k-th smallest (0-based) of a, by selection (a is permuted): what a sort would put at a[k] */
-export function kthSmallest(a: Float64Array, k: number): number {
-  select(a, 0, a.length - 1, k);
+/** the k-th smallest (0-based) of a[0, n), by selection (a is permuted): what a sort would put at a[k] */
+export function kthSmallest(a: Float64Array, k: number, n = a.length): number {
+  select(a, 0, n - 1, k);
   return a[k]!;
 }
 
@@ -79,7 +79,7 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[j] = t;
 }
 
-/** median and MAD of the finite values in values[from, to), using `scratch` (or a shared buffer) to avoid allocation */
+/** median and MAD of the finite values in values[from, to), in a shared scratch buffer (no allocation) */
 export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8): Baseline {
   const len = Math.max(0, to - from);
   if (sharedScratch.length < len) sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));

@@ -456,14 +456,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (m[t] === -2) m[t] = seriesOf('postgres.load_sessions', 'Lock', tenantNames[t]!, cluster);
     return m[t]!;
   };
-  /** members of a resource by tenant id, in topology order */
-  const memberIds = new Map<string, Int32Array>();
-  const idsOf = (kind: ResourceKind, id: string, members: string[]): Int32Array => {
-    const k = `${kind}\u0001${id}`;
-    let m = memberIds.get(k);
-    if (!m) memberIds.set(k, (m = Int32Array.from(members, idOf)));
-    return m;
-  };
+  // the clusters and Redis instances with their members by tenant id (in topology order), looked up once, not per point
+  const pgClusters = [...topo.postgres].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf) }));
+  const redisInstances = [...topo.redis].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf), canary: resourceSeries.get(`redis.canary_p99_seconds\u0001${id}`) }));
   // per point: the strongest degraded series per tenant and family (-1: none), the tenants that have
   // one in first-seen order (to reset, and the order the ingress victims are taken in), and marks
   const pgWin = new Int32Array(nT).fill(-1);
@@ -500,23 +495,22 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     // 2. candidate resources with their victims (indices into victimSeries)
     const candidates: { kind: ResourceKind; id: string; victims: number[] }[] = [];
     if (pgSeen.length) {
-      for (const [cluster, members] of topo.postgres) {
+      for (const cluster of pgClusters) {
         const v: number[] = [];
-        for (const t of idsOf('postgres', cluster, members)) if (pgWin[t]! >= 0) v.push(pgWin[t]!);
-        if (v.length) candidates.push({ kind: 'postgres', id: cluster, victims: v });
+        for (const t of cluster.ids) if (pgWin[t]! >= 0) v.push(pgWin[t]!);
+        if (v.length) candidates.push({ kind: 'postgres', id: cluster.id, victims: v });
       }
     }
     // ingress victims a PostgreSQL or Redis victim already explains
     for (const t of ingSeen) explainedMark[t] = pgWin[t]! >= 0 ? 1 : 0;
     if (ingSeen.length) {
-      for (const [inst, members] of topo.redis) {
-        const canary = resourceSeries.get(`redis.canary_p99_seconds\u0001${inst}`);
+      for (const { id: inst, ids, canary } of redisInstances) {
         if (canary === undefined) continue;
         let stalled = true;
         for (let p = 0; p < persistence; p++) if (!degradedAt('redis.canary_p99_seconds', canary, j - p)) stalled = false;
         if (!stalled) continue;
         const v: number[] = [];
-        for (const t of idsOf('redis', inst, members)) if (ingWin[t]! >= 0 && !explainedMark[t]) v.push(ingWin[t]!);
+        for (const t of ids) if (ingWin[t]! >= 0 && !explainedMark[t]) v.push(ingWin[t]!);
         for (const k of v) explainedMark[victimSeries[k]!.t] = 1;
         if (v.length) candidates.push({ kind: 'redis', id: inst, victims: v });
       }

@@ -151,7 +151,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchSection> {
   // quiet while the steady ticks run, then the showcase schedule's first episode (PostgreSQL IO,
   // degrading the cluster's tenants) for as many ticks again
   const contentionFromMs = now + (steadyTicks + 1) * liveStepMs;
-  const schedule = scheduledEpisodes(buildTopology(tenants, seed), seed, contentionFromMs - 60_000);
+  const schedule = scheduledEpisodes(topo, seed, contentionFromMs - 60_000);
   const liveModel = createFleetModel({ tenants, seed, noiseStepMs: liveStepMs, episodes: (f, t) => schedule(f, t).filter((e) => e.startMs >= contentionFromMs) });
   const historyMs = ANALYZER_DEFAULTS.historyMs + ANALYZER_DEFAULTS.tickWindowMs;
   const store = createSignalStore({ resolutionMs: liveStepMs, fineHorizonMs: historyMs + 3_600_000, retentionMs: historyMs + 3_600_000, maxSeries: 1_000_000 });

@@ -100,12 +100,8 @@ function services(s: Sizes): StandinService[] {
   }));
 }
 
-function logEntry(i: number, tenants: number): AccessLogEntry {
-  return syntheticEntry(i, tname((i * 7) % tenants));
-}
-
 /** `node dist/cli/main.js` after a clean build, else the sources through tsx (reported in the section) */
-export function command(ctx: BenchContext): { argv: string[]; how: string } {
+function command(ctx: BenchContext): { argv: string[]; how: string } {
   ctx.progress('building: npx tsc -p tsconfig.build.json');
   const t0 = performance.now();
   const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
@@ -217,7 +213,7 @@ export async function startLoad(s: Sizes, dir: string): Promise<Load> {
     timers.push(
       setInterval(() => {
         const batch: AccessLogEntry[] = [];
-        for (let i = 0; i < s.logLinesPerSecond / 10; i++) batch.push(logEntry(logLine++, s.tenants));
+        for (let i = 0; i < s.logLinesPerSecond / 10; i++) batch.push(syntheticEntry(logLine, tname((logLine++ * 7) % s.tenants)));
         log!.write(batch);
       }, 100),
     );
@@ -250,13 +246,13 @@ export async function startLoad(s: Sizes, dir: string): Promise<Load> {
 
 export const SIZES = { full: FULL, quick: QUICK };
 
-export interface Variant {
+interface Variant {
   label: string;
   /** NODE_OPTIONS of the collector process ('' = Node's defaults) */
   nodeOptions: string;
 }
 
-export interface RunResult {
+interface RunResult {
   rssMed: number;
   rssMax: number;
   hwm: number;
@@ -278,8 +274,8 @@ function deployedNodeOptions(): string {
   return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
-/** one collector process against the running load: ready, warm-up, measured intervals (exported for diagnosis, like startLoad) */
-export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: Load, dir: string, v: Variant): Promise<RunResult> {
+/** one collector process against the running load: ready, warm-up, measured intervals */
+async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: Load, dir: string, v: Variant): Promise<RunResult> {
   const { configPath, url } = load;
   let stderrTail = '';
   const started = performance.now();
@@ -309,7 +305,8 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
       if (gauge(r.text, 'tenantscope_k8s_up') === 1 && gauge(r.text, 'tenantscope_ingress_up') === 1 && pods >= expectPods && /^tenantscope_k8s_tenant_cpu_usage_cores\{/m.test(r.text)) ready = r;
     }
     const readyS = (performance.now() - started) / 1000;
-    const startCpuS = (await processCpuSeconds(pid));
+    const cpu = () => processCpuSeconds(pid);
+    const startCpuS = await cpu();
     ctx.progress(`${v.label}: ready after ${readyS.toFixed(1)} s (${startCpuS.toFixed(1)} s CPU, VmHWM ${(procStatus(pid).hwmKiB / 1024).toFixed(0)} MiB); warm-up ${s.warmupIntervals} × 15 s`);
 
     // Prometheus' schedule: one scrape every 15 s; warm-up intervals are scraped but not measured
@@ -322,10 +319,10 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
     for (let k = 0; k < s.warmupIntervals + s.intervals; k++) {
       const measuring = k >= s.warmupIntervals;
       if (k === s.warmupIntervals) {
-        cpu0 = (await processCpuSeconds(pid));
+        cpu0 = await cpu();
         wall0 = performance.now();
       }
-      const kCpu = (await processCpuSeconds(pid));
+      const kCpu = await cpu();
       const begin = performance.now();
       const sc = await scrape(url);
       if (measuring) scrapes.push(sc);
@@ -339,10 +336,10 @@ export async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], 
         }
         await sleep(Math.max(0, begin + i * 1000 - performance.now()));
       }
-      if (measuring) intervalCpu.push((((await processCpuSeconds(pid)) - kCpu) / ((performance.now() - begin) / 1000)) * 1000);
+      if (measuring) intervalCpu.push((((await cpu()) - kCpu) / ((performance.now() - begin) / 1000)) * 1000);
       ctx.progress(`${v.label}: ${measuring ? 'interval' : 'warm-up'} ${measuring ? k - s.warmupIntervals + 1 : k + 1}/${measuring ? s.intervals : s.warmupIntervals}: RSS ${(procStatus(pid).rssKiB / 1024).toFixed(0)} MiB, /metrics ${sc.ms.toFixed(0)} ms, ${(sc.bytes / MiB).toFixed(1)} MiB`);
     }
-    const mcpu = (((await processCpuSeconds(pid)) - cpu0) / ((performance.now() - wall0) / 1000)) * 1000;
+    const mcpu = (((await cpu()) - cpu0) / ((performance.now() - wall0) / 1000)) * 1000;
     return {
       rssMed: median(rss),
       rssMax: Math.max(...rss),
@@ -373,7 +370,7 @@ function importRss(imports: string): number {
   const script = `${imports}; globalThis.gc(); await new Promise((r) => setTimeout(r, 200)); globalThis.gc(); process.stdout.write(/VmRSS:\\s+(\\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]);`;
   const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   const kib = Number(r.stdout);
-  if (r.status !== 0 || !(kib > 0)) throw new Error(`measuring the RSS of a Node process importing ${imports || 'nothing'} failed: ${r.stderr.trim().split('\n')[0] ?? r.status}`);
+  if (r.status !== 0 || !(kib > 0)) throw new Error(`measuring the RSS of a Node process importing ${imports || 'nothing'} failed: ${r.stderr.trim().split('\n')[0] || r.status}`);
   return kib / 1024;
 }
 
@@ -433,7 +430,7 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
       '',
       `Load: the Kubernetes API stand-in (in the bench process) with ${s.tenants} tenant namespaces, ${s.tenants * s.podsPerTenant} pods (2 containers each, requests and limits) on ${s.nodes} nodes in 4 pools, one ResourceQuota and one backup CronJob per tenant, metrics.k8s.io usage for every pod and node (values change every 15 s); list pages of 500, watches with bookmarks every 60 s; ${s.podUpdatesPerSecond} pod MODIFIED event(s) per second plus one OOM kill every 10 s on the watch. The Traefik stand-in with ${s.tenants} tenant services (4 status codes each, counters advancing per scrape) and its JSON access log receiving ${s.logLinesPerSecond} lines/s (written every 100 ms; chained routers, unmatched 404s, 401s). /metrics is scraped every 15 s like Prometheus. The runs are sequential against the same stand-ins.`,
       '',
-      `Method: after ready (both sources up, every tenant's pods exported) and ${s.warmupIntervals} warm-up interval(s), ${s.intervals} intervals of 15 s are measured: VmRSS and RssAnon from /proc/<pid>/status every second (median, max), VmHWM at the end, CPU = (utime+stime) delta from /proc/<pid>/stat (10 ms ticks) ÷ wall time; /metrics time is request to last byte from the bench process; heap figures are the collector's own self-metrics. Targets (issue 5): RSS ≤ ${TARGET_RSS_MB} MB, ≤ ${TARGET_MCPU} mCPU average. There is no Debian-packaged peer for Traefik or Kubernetes collection here (no kube-state-metrics, metrics-server or Traefik binary), so this section has no side-by-side peer; the stand-ins share the machine with the collector. Load average at the end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`,
+      `Method: after ready (both sources up, every tenant's pods exported) and ${s.warmupIntervals} warm-up interval(s), ${s.intervals} intervals of 15 s are measured: VmRSS and RssAnon from /proc/<pid>/status every second (median, max), VmHWM at the end, CPU = (utime+stime, plus that of finished children: none here) delta from /proc/<pid>/stat (10 ms ticks) ÷ wall time; /metrics time is request to last byte from the bench process; heap figures are the collector's own self-metrics. Targets (issue 5): RSS ≤ ${TARGET_RSS_MB} MB, ≤ ${TARGET_MCPU} mCPU average. There is no Debian-packaged peer for Traefik or Kubernetes collection here (no kube-state-metrics, metrics-server or Traefik binary), so this section has no side-by-side peer; the stand-ins share the machine with the collector. Load average at the end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`,
     ].join('\n');
     return { title: 'Collector process: RSS and CPU at a 15 s interval, 1,000 tenants, 10,000 pods (Kubernetes and Traefik stand-ins)', markdown };
   } finally {

@@ -46,7 +46,7 @@ export function table(head: readonly string[], rows: readonly (readonly (string 
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(fmt).join(' | ')} |`)].join('\n');
 }
 
-/** CPU time (user+system, seconds) of a process from /proc, for peers and servers we started. */
+/** CPU time (user+system, seconds) of a process and of its finished, waited-for children, from /proc, for peers and servers we started. */
 export async function processCpuSeconds(pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -15,7 +15,7 @@ import { createApp, listen, type HttpServer, type ComponentHealth } from '../ser
 import { buildCollectors } from './sources.js';
 import type { Shard } from '../collector/shard.js';
 import { join, resolve } from 'node:path';
-// storage, analysis and alerting are imported when started: `collect` never loads them (about 11 MB of RSS)
+// storage, analysis and alerting are imported when started: `collect` never loads their modules
 import type { Storage } from '../store/index.js';
 import type { SignalSource } from '../analyzer/index.js';
 import { createCardinalityGuard } from '../collector/cardinality.js';

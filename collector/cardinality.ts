@@ -7,8 +7,8 @@
  *
  * The series are read from each metric's own per-series map (prom-client 15's `hashMap`), not from
  * `registry.getMetricsAsJSON()`: at 1,000 tenants that call built a value object and a merged
- * labels object for every sample (every histogram bucket too), 20 MB of garbage per pass (60–80 MB
- * in the full collector), every scrape interval. A custom collector can list its label sets itself
+ * labels object for every sample (every histogram bucket too): garbage proportional to the whole
+ * exposition, every scrape interval. A custom collector can list its label sets itself
  * (`labelSets()`, collector/traefik/forwarded-histogram.ts); other metrics this does not know the
  * inside of (custom collectors without it, metrics with a collect() hook) and
  * registries with a default `tenant` label go through `get()` as before; metrics without a

@@ -35,6 +35,6 @@ describe('evaluation', () => {
     expect(r.bandMacroF1).toBeGreaterThan(0.8);
     expect(r.quietDay.alerts).toBe(0);
     expect(toMarkdown(r, { seed: 2, tenants: 20 })).toMatch(/\| AC@1 \(true antagonist ranked first\) \| [01]\.\d{3} \|/);
-    // ~2 s of pure computation (33 simulated fleets); the default 5 s is too tight on a loaded 2-core machine
+    // a few seconds of pure computation (a simulated fleet per case): the default 5 s is too tight on a loaded machine
   }, 30_000);
 });

@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { labelKey } from '../../collector/series.js';
-import { RESOURCE_SERIES, type SeriesKey, type SignalName } from './types.js';
+import { RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
 interface JsonValue {
@@ -73,7 +73,7 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       const add = (signal: SignalName, tenant: string, resource: string, sub: string, v: number | undefined) => {
         if (v === undefined || !Number.isFinite(v)) return;
         const key = { signal, tenant, resource, sub };
-        const k = `${signal}\u0001${tenant}\u0001${resource}\u0001${sub}`;
+        const k = seriesKey(key);
         const a = acc.get(k);
         if (a) {
           a.sum += v;

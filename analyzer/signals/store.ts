@@ -2,7 +2,7 @@
  * The embedded signal store: bounded ring buffers in typed arrays, two tiers per series.
  *  - fine: every sample at the collection resolution (15 s) for the recent hours detection needs;
  *  - coarse: 5-minute means for the whole retention, which is what time-of-day baselines need.
- * Memory is fixed per series (≈ 30 KB for 6 h fine + 8 days coarse) and the number of series is
+ * Memory is fixed per series (≈ 50 KB for 6 h fine + 8 days coarse, as stats().bytes counts it) and the number of series is
  * capped, so memory is bounded by construction. Out-of-order and duplicate samples within the fine
  * horizon land in their slot (the last write wins); samples older than the horizon are dropped and
  * counted. A snapshot file keeps the store across restarts.
@@ -175,8 +175,7 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
       if (tenants && r.key.tenant !== RESOURCE_SERIES && !tenants.has(r.key.tenant)) continue;
       chosen.push(r);
     }
-    // one buffer for every series, each a view of it: thousands of small typed arrays each with its
-    // own backing store are what makes a read of a 1,000-tenant fleet slow (and the GC after it)
+    // one buffer for every series, each a view of it: one allocation per read, not one backing store per series
     const buffer = new Float64Array(chosen.length * points);
     for (let k = 0; k < chosen.length; k++) {
       const r = chosen[k]!;
@@ -188,27 +187,21 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         if (!any && Number.isFinite(v)) any = true;
       }
       if (jFine < points) {
-        // the ring's stretch copied block by block (a new block where it wraps), then the slots that
-        // hold an older sample (or none) blanked, then the points older than the retention; points
-        // before the epoch have no slot (append() drops them)
+        // consecutive slots of the ring (wrapping at its end): a slot holding an older sample (or none)
+        // is unknown, and so is a point before the epoch (append() drops those); the fine horizon never
+        // reaches past the retention, so nothing here is older than it
         const fineSlot = r.fineSlot;
         const fine = r.fine;
         const jSlot = Math.max(jFine, Math.min(points, -slot0));
         if (jSlot > jFine) values.fill(Number.NaN, jFine, jSlot);
         let slot = slot0 + jSlot;
         let i = slot % fineCap;
-        for (let j = jSlot; j < points; ) {
-          const len = Math.min(points - j, fineCap - i);
-          // a short stretch (the live loop's few new points) by hand: a view per series costs more than the copy
-          if (len > 32) values.set(fine.subarray(i, i + len), j);
-          else for (let q = 0; q < len; q++) values[j + q] = fine[i + q]!;
-          for (let q = 0; q < len; q++) if (fineSlot[i + q] !== slot + q) values[j + q] = Number.NaN;
-          j += len;
-          slot += len;
-          i = 0;
+        for (let j = jSlot; j < points; j++, slot++) {
+          const v = fineSlot[i] === slot ? fine[i]! : Number.NaN;
+          values[j] = v;
+          if (!any && v - v === 0) any = true; // finite
+          if (++i === fineCap) i = 0;
         }
-        if (jOld > jFine) values.fill(Number.NaN, jFine, jOld);
-        for (let j = jFine; j < points && !any; j++) any = Number.isFinite(values[j]!);
       }
       if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, values });
     }

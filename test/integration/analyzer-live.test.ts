@@ -33,6 +33,8 @@ const DETECT_WITHIN_MS = 90_000;
 const RESOLVE_WITHIN_MS = 120_000;
 /** how often the scenario polls the server, Alertmanager and the log */
 const POLL_MS = 500;
+/** until(), polling every POLL_MS (the stack answers within a tick; faster polling only adds load) */
+const poll = <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | null | false>, seen?: () => unknown): Promise<T> => until(what, timeoutMs, check, seen, POLL_MS);
 
 interface Finding {
   id: string;
@@ -148,7 +150,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
     let latest: { findings: Finding[] } | undefined;
     let latestAlerts: Alert[] = [];
     const scenario = async () => {
-      const url = await until('the "serving url=" log line', 30_000, async () => /serving url=(\S+)/.exec(err.join(''))?.[1], undefined, POLL_MS);
+      const url = await poll('the "serving url=" log line', 30_000, async () => /serving url=(\S+)/.exec(err.join(''))?.[1]);
       const analysis = async () => (latest = (await (await fetch(`${url}/api/v1/analysis`)).json()) as { findings: Finding[] });
       const alerts = async () => (latestAlerts = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Alert[]);
       const light = TENANTS.map((t) => pgbench(`${t}_prod`, ['-f', join(dir, 'light.sql'), '-R', '5', '-c', '1', '-T', '600']));
@@ -170,12 +172,11 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
       // barely moves its neighbours' query time, so it would not be a noisy neighbour here.)
       const onset = Date.now();
       const antagonist = pgbench(`${ANTAGONIST}_prod`, ['-f', join(dir, 'heavy.sql'), '-c', '4', '-j', '2', '-T', '300']);
-      const found = await until(
+      const found = await poll(
         'an open noisy-neighbor finding naming the antagonist',
         DETECT_WITHIN_MS,
         async () => (await analysis()).findings.find((f) => f.kind === 'noisy-neighbor' && !f.end && f.suspect?.tenant === ANTAGONIST),
         () => latest,
-        POLL_MS,
       );
       figures.detectSeconds = (Date.now() - onset) / 1000;
       expect(found.resource).toMatchObject({ kind: 'postgres', id: CLUSTER });
@@ -183,20 +184,19 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
       expect(victims.some((v) => LIGHT.includes(v))).toBe(true);
       expect(victims).not.toContain(ANTAGONIST);
 
-      const metricLine = await until('the finding in /metrics', 15_000, async () => {
+      const metricLine = await poll('the finding in /metrics', 15_000, async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
         return text.split('\n').find((l) => l.startsWith('tenantscope_finding_open{') && l.includes('kind="noisy-neighbor"') && l.includes(`suspect="${ANTAGONIST}"`) && l.includes(`resource="${CLUSTER}"`));
-      }, undefined, POLL_MS);
+      });
       expect(metricLine).toMatch(/ 1$/);
       const victimLine = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith('tenantscope_tenant_victim{') && l.includes(`tenant="${victims[0]}"`));
       expect(victimLine).toMatch(/ 1$/);
 
-      const alert = await until(
+      const alert = await poll(
         'the alert in Alertmanager',
         15_000,
         async () => (await alerts()).find((a) => a.labels.alertname === 'TenantscopeNoisyNeighbor' && a.labels.tenant === ANTAGONIST),
         () => latestAlerts,
-        POLL_MS,
       );
       expect(alert.labels).toMatchObject({ scope: 'tenant', tenant: ANTAGONIST, component: `postgres/${CLUSTER}` });
       expect(alert.status?.state).toBe('active');
@@ -205,12 +205,11 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
 
       // the mechanism is the episode's majority over its points: at the very first point the connection count
       // (a gauge) may have moved before the sampled CPU load (a rate over the step) has; then it is the CPU
-      const settled = await until(
+      const settled = await poll(
         'the episode to be attributed to CPU',
         20_000,
         async () => (await analysis()).findings.find((f) => f.id === found.id && f.resource.mechanism === 'cpu'),
         () => latest?.findings.find((f) => f.id === found.id),
-        POLL_MS,
       );
       expect(settled.suspect?.tenant).toBe(ANTAGONIST);
       // no light tenant is blamed for what the antagonist does (checked once the episode has settled: in its
@@ -220,7 +219,7 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
       // the antagonist stops: the episode ends and the alert is resolved
       await stop(antagonist);
       const stoppedAt = Date.now();
-      const ended = await until(
+      const ended = await poll(
         'the finding to end',
         RESOLVE_WITHIN_MS,
         async () => {
@@ -228,12 +227,11 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
           return f?.end ? f : undefined;
         },
         () => latest,
-        POLL_MS,
       );
       figures.endSeconds = (Date.now() - stoppedAt) / 1000;
       expect(ended.id).toBe(found.id);
       expect(Date.parse(ended.end!)).toBeGreaterThan(Date.parse(ended.start));
-      await until(
+      await poll(
         'the alert to be resolved',
         90_000,
         async () => {
@@ -241,7 +239,6 @@ describe('tenantscope run against real PostgreSQL with a pgbench antagonist', ()
           return a === undefined || Date.parse(a.endsAt) <= Date.now() ? true : undefined;
         },
         () => latestAlerts,
-        POLL_MS,
       );
       const text = await (await fetch(`${url}/metrics`)).text();
       expect(text.split('\n').filter((l) => l.startsWith('tenantscope_finding_open{') && l.includes(`suspect="${ANTAGONIST}"`) && / 1$/.test(l))).toEqual([]);
