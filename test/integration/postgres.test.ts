@@ -180,9 +180,11 @@ describe('PostgreSQL collector on a real cluster', () => {
     const sleeper = await connect(P + 'acme', 'sleeper');
     const burner = await connect(P + 'globex', 'burner');
     const sleeping = sleeper.query('SELECT pg_sleep(30)').catch(() => undefined);
-    const burning = burner.query('SET max_parallel_workers_per_gather = 0; SELECT count(*) FROM generate_series(1, 2000000000)').catch(() => undefined);
+    // a loop in PL/pgSQL: pure CPU (a generate_series this long spills its tuplestore to disk, and a
+    // sample then catches the session in an IO wait)
+    const burning = burner.query('DO $$ DECLARE x bigint := 0; BEGIN FOR i IN 1..2000000000 LOOP x := x + i; END LOOP; END $$').catch(() => undefined);
     await until('both sessions active', 20_000, async () => {
-      const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name IN ('sleeper', 'burner') AND state = 'active' AND query LIKE '%SELECT%'`);
+      const r = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name IN ('sleeper', 'burner') AND state = 'active' AND (query LIKE 'SELECT pg_sleep%' OR query LIKE 'DO %')`);
       return r.rows[0].n === 2;
     });
     for (let i = 0; i < 3; i++) await collector.sampleActivity();
