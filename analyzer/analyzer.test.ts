@@ -295,6 +295,37 @@ describe('analyzer on the simulated fleet', () => {
     expect(Date.parse(nn[0]!.start)).toBe(T0 + onset * step);
   });
 
+  it('connections far below max_connections name the suspect, but the mechanism only when no load moved', async () => {
+    // the antagonist opens 4 more connections (1 → 5: a count at 1.5 % of max_connections whose share
+    // rises by 0.36). In one run its CPU load also triples (a share rise of only 0.23); in the other, a
+    // connection storm whose cost is backend start-up, which no wait sample sees, nothing else moves.
+    const step = 2000;
+    const onset = 40;
+    const light = ['acme', 'globex', 'initech', 'stark'];
+    const run = async (cpuToo: boolean) => {
+      const store = createSignalStore({ resolutionMs: step });
+      const rnd = mulberry32(5);
+      const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-live', sub }, T0 + j * step, v);
+      for (let j = 0; j < onset + 20; j++) {
+        const hot = j >= onset;
+        store.append({ signal: 'postgres.max_connections', tenant: RESOURCE_SERIES, resource: 'pg-live', sub: '' }, T0 + j * step, 600);
+        for (const t of [...light, 'hooli']) {
+          put('postgres.mean_query_seconds', t, '', j, 0.009 * (hot && t !== 'hooli' ? 3 : 1) * (1 + 0.05 * (rnd() - 0.5)));
+          put('postgres.connections', t, '', j, t === 'hooli' && hot ? 5 : 1);
+          put('postgres.load_sessions', t, 'CPU', j, t === 'hooli' && hot && cpuToo ? 1.5 : 0.5 + 0.1 * (rnd() - 0.5));
+        }
+      }
+      const clock = new ManualClock(T0 + (onset + 19) * step);
+      const analyzer = createAnalyzer({ stepMs: step }, { signals: store, clock, logger: createMemoryLogger() });
+      return (await analyzer.tick()).findings.filter((f) => f.kind === 'noisy-neighbor');
+    };
+    const withCpu = await run(true);
+    expect(withCpu.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
+    const stormOnly = await run(false);
+    expect(stormOnly.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'connections']]);
+    expect(stormOnly[0]!.evidence?.[0]).toMatchObject({ mechanism: 'connections', utilisation: 9 / 600 });
+  });
+
   it('a past window asked through analyze() does not change the bands the live tick exports', async () => {
     const clock = new ManualClock(T0 + 17 * 3_600_000); // the live loop at 17:00, the dispatch wave
     const { analyzer } = setup([], clock);

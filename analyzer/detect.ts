@@ -176,6 +176,8 @@ const DAY = 86_400_000;
 const MIN_LOAD_LIFT = 0.1;
 /** among one resource's wait types, the least part of the largest rise another one's must be to compete with it */
 const COMPARABLE_LIFT = 0.25;
+/** the utilisation of a counted capacity (connections, memory) from which it is itself the contended resource */
+const NEAR_CAPACITY = 0.7;
 const NO_SLOTS: (Baseline | undefined)[] = [];
 /** why a victim of one candidate resource is its own (selfMark bits): a suspect, its own usage surged, lock waits in its own database */
 const SUSPECT = 1;
@@ -642,6 +644,15 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         loadNow += k.total;
         maxLoadLift = Math.max(maxLoadLift, k.lift);
       }
+      // A count far below its limit (connections at 2 % of max_connections) is not itself what is
+      // contended: the work those connections do shows in the time-based loads, which name the mechanism
+      // when one of them surged too. The count still names the suspect when nothing else moved (a
+      // connection storm whose cost is backend start-up, which no wait sample sees).
+      const farFromCapacity = (k: Cand) => !k.mech.load && Number.isFinite(k.util) && k.util < NEAR_CAPACITY;
+      const outranks = (a: Cand, b: Cand) => {
+        const fa = farFromCapacity(a);
+        return fa !== farFromCapacity(b) ? !fa : a.topRise > b.topRise;
+      };
       const liftShare = (k: Cand, lift: number) => lift / (Number.isFinite(k.cap) && k.cap > 0 ? k.cap : loadNow);
       // a time-based dimension can carry suspects only when its top riser added a real part of the load,
       // and, among the wait types of one resource (one unit), not a small fraction of what another added
@@ -655,8 +666,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         if (!Number.isFinite(k.rel) && !meaningful(k)) continue;
         // the mechanism is the contended dimension where one tenant's share moved most: under contention
         // every time-based load inflates together (Little's law), only the antagonist's share grows
-        if (k.contended && (!best || k.topRise > best.topRise)) best = k;
-        if (k.contended && meaningful(k) && (!eligibleBest || k.topRise > eligibleBest.topRise)) eligibleBest = k;
+        if (k.contended && (!best || outranks(k, best))) best = k;
+        if (k.contended && meaningful(k) && (!eligibleBest || outranks(k, eligibleBest))) eligibleBest = k;
         if (!busiest || k.rel > busiest.rel) busiest = k;
       }
       const suspectsAllowed = eligibleBest !== undefined;
