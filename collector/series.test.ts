@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Gauge, Registry } from 'prom-client';
-import { CounterDeltas, StaleSeries } from './series.js';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { counterIncrement, CounterDeltas, SeriesWriter, StaleSeries } from './series.js';
 
 describe('CounterDeltas', () => {
   it('gives increments, treats a decrease as a reset, and nothing on first sight', () => {
@@ -13,6 +13,12 @@ describe('CounterDeltas', () => {
     expect(d.deltaFromZero('b', 7)).toBe(7);
     d.forget((k) => k === 'a');
     expect(d.size).toBe(1);
+  });
+
+  it('shares its reset rule with the Traefik reader (counterIncrement)', () => {
+    expect(counterIncrement(100, 130)).toBe(30);
+    expect(counterIncrement(130, 5)).toBe(5);
+    expect(counterIncrement(5, 5)).toBe(0);
   });
 });
 
@@ -36,5 +42,141 @@ describe('StaleSeries', () => {
     g.set(s.touch(g, { tenant: 'a', step: 'db' }), 3);
     expect(s.sweep()).toBe(1);
     expect(await registry.metrics()).not.toContain('step="size"');
+  });
+});
+
+describe('SeriesWriter: inc, set and sweep (a scrape\'s series)', () => {
+  const setup = () => {
+    const registry = new Registry();
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['tenant', 'ingress'], registers: [registry] });
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['tenant', 'ingress'], registers: [registry] });
+    return { registry, c, g, w: new SeriesWriter() };
+  };
+  const labels = (tenant: string) => () => ({ tenant, ingress: 'edge' });
+
+  it('creates a series with a zero increment, adds increments, and removes what a tick did not write', async () => {
+    const { registry, c, g, w } = setup();
+    w.begin();
+    w.inc(c, 'a', labels('a'), 0);
+    w.inc(c, 'b', labels('b'), 2);
+    w.set(g, 'a', labels('a'), 3);
+    w.sweep();
+    expect(await registry.metrics()).toContain('c_total{tenant="a",ingress="edge"} 0');
+    w.begin();
+    w.inc(c, 'a', labels('a'), 5);
+    w.set(g, 'a', labels('a'), 3);
+    expect(w.sweep()).toBe(1);
+    const text = await registry.metrics();
+    expect(text).toContain('c_total{tenant="a",ingress="edge"} 5');
+    expect(text).not.toContain('tenant="b"');
+    expect(text).toContain('g{tenant="a",ingress="edge"} 3');
+  });
+
+  it('writes again a series removed from the metric behind its back (the cardinality guard), even with nothing to add', async () => {
+    const { registry, c, g, w } = setup();
+    w.begin();
+    w.inc(c, 'a', labels('a'), 4);
+    w.set(g, 'a', labels('a'), 1);
+    w.sweep();
+    c.remove({ tenant: 'a', ingress: 'edge' });
+    g.remove({ tenant: 'a', ingress: 'edge' });
+    w.begin();
+    w.inc(c, 'a', labels('a'), 0);
+    w.set(g, 'a', labels('a'), 1);
+    w.sweep();
+    const text = await registry.metrics();
+    expect(text).toContain('c_total{tenant="a",ingress="edge"} 0');
+    expect(text).toContain('g{tenant="a",ingress="edge"} 1');
+  });
+
+  it('skips a write that changes nothing: the series keeps its labels object and prom-client is not called', () => {
+    const { c, g, w } = setup();
+    w.begin();
+    w.inc(c, 'a', labels('a'), 1);
+    w.set(g, 'a', labels('a'), 2);
+    w.sweep();
+    let calls = 0;
+    const inc = c.inc.bind(c);
+    const set = g.set.bind(g);
+    c.inc = ((...a: Parameters<typeof inc>) => (calls++, inc(...a))) as typeof c.inc;
+    g.set = ((...a: Parameters<typeof set>) => (calls++, set(...a))) as typeof g.set;
+    w.begin();
+    w.inc(c, 'a', labels('a'), 0);
+    w.set(g, 'a', labels('a'), 2);
+    expect(calls).toBe(0);
+    w.set(g, 'a', labels('a'), 3);
+    w.inc(c, 'a', labels('a'), 1);
+    expect(calls).toBe(2);
+  });
+});
+
+const rows = (xs: [string, string, number][]) => {
+  // labels built fresh every tick, as the Kubernetes view does
+  const m = new Map<string, { labels: Record<string, string>; value: number }>();
+  for (const [tenant, node, value] of xs) m.set(`${tenant}@${node}`, { labels: { tenant, node }, value });
+  return m;
+};
+
+async function values(g: Gauge): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const v of (await g.get()).values) out[`${v.labels.tenant}@${v.labels.node}`] = v.value;
+  return out;
+}
+
+/** the labels object prom-client holds for a series (what the render cache keys on) */
+const held = (g: Gauge, tenant: string, node: string) => {
+  const map = (g as unknown as { hashMap: Record<string, { labels: Record<string, string> }> }).hashMap;
+  return Object.values(map).find((x) => x.labels.tenant === tenant && x.labels.node === node)?.labels;
+};
+
+describe('SeriesWriter: write (a view\'s rows)', () => {
+  const setup = () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'x', help: 'x', labelNames: ['tenant', 'node'], registers: [registry] });
+    return { g, w: new SeriesWriter() };
+  };
+
+  it('makes the gauge hold exactly the rows: new and changed rows written, vanished rows removed', async () => {
+    const { g, w } = setup();
+    w.write(g, rows([['a', 'n1', 1], ['b', 'n1', 2]]));
+    expect(await values(g)).toEqual({ 'a@n1': 1, 'b@n1': 2 });
+    w.write(g, rows([['a', 'n1', 5], ['c', 'n2', 3]]));
+    expect(await values(g)).toEqual({ 'a@n1': 5, 'c@n2': 3 });
+    w.write(g, new Map());
+    expect(await values(g)).toEqual({});
+  });
+
+  it('does not write an unchanged row again, and a series keeps its first labels object for its life', async () => {
+    const { g, w } = setup();
+    w.write(g, rows([['a', 'n1', 1], ['b', 'n1', 2]]));
+    const a = held(g, 'a', 'n1');
+    const b = held(g, 'b', 'n1');
+    let sets = 0;
+    const set = g.set.bind(g);
+    g.set = ((...x: Parameters<typeof set>) => (sets++, set(...x))) as typeof g.set;
+    w.write(g, rows([['a', 'n1', 1], ['b', 'n1', 7]]));
+    expect(sets).toBe(1);
+    expect(await values(g)).toEqual({ 'a@n1': 1, 'b@n1': 7 });
+    expect(held(g, 'a', 'n1')).toBe(a);
+    expect(held(g, 'b', 'n1')).toBe(b);
+  });
+
+  it('writes a series again when someone else removed it (the cardinality guard), as set-every-tick did', async () => {
+    const { g, w } = setup();
+    w.write(g, rows([['a', 'n1', 1], ['b', 'n1', 2]]));
+    g.remove({ tenant: 'a', node: 'n1' });
+    expect(await values(g)).toEqual({ 'b@n1': 2 });
+    w.write(g, rows([['a', 'n1', 1], ['b', 'n1', 2]]));
+    expect(await values(g)).toEqual({ 'a@n1': 1, 'b@n1': 2 });
+  });
+
+  it('keeps each gauge apart', async () => {
+    const { g, w } = setup();
+    const h = new Gauge({ name: 'y', help: 'y', labelNames: ['tenant', 'node'], registers: [] });
+    w.write(g, rows([['a', 'n1', 1]]));
+    w.write(h, rows([['b', 'n2', 2]]));
+    w.write(g, rows([['a', 'n1', 1]]));
+    expect(await values(g)).toEqual({ 'a@n1': 1 });
+    expect(await values(h)).toEqual({ 'b@n2': 2 });
   });
 });

@@ -5,6 +5,8 @@
  *   (a value that goes down is a reset: the new value is the increment, as Prometheus' rate() does).
  * - `StaleSeries` remembers which label sets a metric got in this cycle and removes the others at
  *   the end, so a tenant, database or instance that went away stops being exported.
+ * - `SeriesWriter` does both jobs of set-then-sweep for the large, mostly unchanging families
+ *   (Traefik's per-tenant series, Kubernetes' per-pod gauges) without touching what did not change.
  */
 import type { Counter, Gauge, Histogram, Summary } from 'prom-client';
 
@@ -39,6 +41,15 @@ export function labelKey(labels: Labels): string {
     .join('\u0002');
 }
 
+/**
+ * The increment of a source counter from `prev` to `value`: a value that went down is a reset (the
+ * source restarted or its statistics were reset), so the new value is the increment, as Prometheus'
+ * rate() reads it.
+ */
+export function counterIncrement(prev: number, value: number): number {
+  return value >= prev ? value - prev : value;
+}
+
 export class CounterDeltas {
   private readonly last = new Map<string, number>();
 
@@ -48,7 +59,7 @@ export class CounterDeltas {
     const prev = this.last.get(key);
     this.last.set(key, value);
     if (prev === undefined) return 0;
-    return value >= prev ? value - prev : value;
+    return counterIncrement(prev, value);
   }
 
   /** like delta() but counts the whole first value (for counters that start with the collector) */
@@ -102,6 +113,92 @@ export class StaleSeries {
     this.previous.clear();
     for (const [m, v] of this.current) this.previous.set(m, v);
     this.current.clear();
+    return removed;
+  }
+}
+
+type Scalar = Counter<string> | Gauge<string>;
+
+/** one series a SeriesWriter owns: its lasting labels object and prom-client's key for it */
+class Owned {
+  readonly hash: string;
+  generation = 0;
+  /** last value set (gauges) */
+  value = Number.NaN;
+  constructor(readonly labels: Labels) {
+    this.hash = promHash(labels);
+  }
+}
+
+/**
+ * Writes counters and gauges so that a tick touches only what changed, and removes the series a tick
+ * did not write — the behaviour of writing every series and a StaleSeries sweep.
+ *
+ * Why not that: at 1,000 tenants and 10,000 pods a tick writes ~40,000 series, and each inc()/set()
+ * validates the labels and builds prom-client's hash string, each touch() builds a sorted key, and
+ * callers made new labels objects — garbage every 15 s for series whose increment is mostly 0 and
+ * whose value mostly did not move (requests, limits, phases, quotas; only usage moves), which made
+ * the collector's heap balloon between major GCs. Here each series keeps one labels object for its
+ * life (so server/render.ts reuses its cached line), and a write is skipped when it would not change
+ * the registry: an increment of 0, or a gauge value equal to the last one written, on a series still
+ * in the metric under that very labels object. A series the cardinality guard removed is written
+ * again, and the guard decides again.
+ *
+ * The presence check reads prom-client 15's per-series `hashMap` under the key prom-client itself
+ * computes (stillHeld); without that map every write happens.
+ */
+export class SeriesWriter {
+  /** metric → series key (the caller's, stable per label set) → series */
+  private readonly owned = new Map<Scalar, Map<string, Owned>>();
+  private generation = 0;
+
+  /** starts a tick: series not written before the next sweep() are removed then */
+  begin(): void {
+    this.generation++;
+  }
+
+  private series(metric: Scalar, key: string, labels: Labels | (() => Labels)): Owned {
+    let m = this.owned.get(metric);
+    if (!m) this.owned.set(metric, (m = new Map()));
+    let s = m.get(key);
+    if (!s) m.set(key, (s = new Owned(typeof labels === 'function' ? labels() : labels)));
+    s.generation = this.generation;
+    return s;
+  }
+
+  /** `counter.inc(labels, n)`, skipped when it changes nothing; `key` names the label set */
+  inc(counter: Counter<string>, key: string, labels: Labels | (() => Labels), n: number): void {
+    const s = this.series(counter, key, labels);
+    if (n !== 0 || !stillHeld(counter, s.hash, s.labels)) counter.inc(s.labels, n);
+  }
+
+  /** `gauge.set(labels, v)`, skipped when it changes nothing */
+  set(gauge: Gauge<string>, key: string, labels: Labels | (() => Labels), v: number): void {
+    const s = this.series(gauge, key, labels);
+    if (Object.is(s.value, v) && stillHeld(gauge, s.hash, s.labels)) return;
+    gauge.set(s.labels, v);
+    s.value = v;
+  }
+
+  /** makes `gauge` hold exactly these rows (row key → labels and value) */
+  write(gauge: Gauge<string>, rows: ReadonlyMap<string, { labels: Labels; value: number }>): void {
+    this.begin();
+    for (const [key, row] of rows) this.set(gauge, key, row.labels, row.value);
+    this.sweep(gauge);
+  }
+
+  /** removes the series (of `only`, or of every metric) not written since begin(); returns how many */
+  sweep(only?: Scalar): number {
+    let removed = 0;
+    for (const [metric, m] of this.owned) {
+      if (only !== undefined && metric !== only) continue;
+      m.forEach((s, key) => {
+        if (s.generation === this.generation) return;
+        metric.remove(s.labels);
+        m.delete(key);
+        removed++;
+      });
+    }
     return removed;
   }
 }

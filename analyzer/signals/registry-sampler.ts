@@ -5,7 +5,7 @@
  * increase, as Prometheus' rate() does), quantiles from histogram bucket increases, gauges as they are.
  */
 import type { Registry } from 'prom-client';
-import { labelKey } from '../../collector/series.js';
+import { counterIncrement, labelKey } from '../../collector/series.js';
 import { RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
@@ -61,13 +61,14 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       const dt = lastT === undefined ? undefined : (tMs - lastT) / 1000;
       lastT = tMs;
       const seen = new Set<string>();
-      const increase = (name: string, v: JsonValue): number | undefined => {
+      /** the increase since the previous sample; for a series new since then, all of it when `bornSinceLast` says it counts from 0, else unknown */
+      const increase = (name: string, v: JsonValue, bornSinceLast = false): number | undefined => {
         const k = `${v.metricName ?? name}\u0000${labelKey(v.labels as Record<string, string>)}`;
         seen.add(k);
         const prev = last.get(k);
         last.set(k, v.value);
-        if (prev === undefined) return undefined;
-        return v.value >= prev ? v.value - prev : v.value;
+        if (prev === undefined) return bornSinceLast ? v.value : undefined;
+        return counterIncrement(prev, v.value);
       };
       const acc = new Map<string, { key: SeriesKey; sum: number; n: number }>();
       const add = (signal: SignalName, tenant: string, resource: string, sub: string, v: number | undefined) => {
@@ -84,8 +85,8 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
         for (const v of byName.get(name)?.values ?? []) f(v);
       };
       const s = (x: string | number | undefined) => (x === undefined ? '' : String(x));
-      const rate = (name: string, v: JsonValue) => {
-        const inc = increase(name, v);
+      const rate = (name: string, v: JsonValue, bornSinceLast = false) => {
+        const inc = increase(name, v, bornSinceLast);
         return inc === undefined || !dt || dt <= 0 ? undefined : inc / dt;
       };
 
@@ -187,12 +188,9 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       each('tenantscope_redis_slow_command_seconds_total', (v) => {
         const id = `${s(v.labels.tenant)}\u0001${s(v.labels.redis_instance)}`;
         slowSeen.add(id);
-        const name = 'tenantscope_redis_slow_command_seconds_total';
         // the collector creates a tenant's counter (per command) at its first slow command: for a tenant
         // already known at the previous sample, everything it counts arrived since then
-        const created = !last.has(`${v.metricName ?? name}\u0000${labelKey(v.labels as Record<string, string>)}`) && redisKnown.has(id);
-        const r = rate(name, v);
-        add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', r === undefined && created && dt && dt > 0 ? v.value / dt : r);
+        add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', rate('tenantscope_redis_slow_command_seconds_total', v, redisKnown.has(id)));
       });
       // a Redis tenant (its keys or connections seen) without slow commands spent no time in them: a
       // known 0, not unknown — else a tenant that goes from none to most of the instance's time has no

@@ -13,13 +13,12 @@ import type { Gauge } from 'prom-client';
 import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
 import { SourceError, describeError } from '../../lib/errors.js';
 import { createLoop, type Loop } from '../../lib/loop.js';
-import { CounterDeltas, StaleSeries } from '../series.js';
+import { CounterDeltas, SeriesWriter, StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from './access.js';
 import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
 import { Reflector, apiError, statusOf, type ListPage } from './reflector.js';
 import { buildView, type NodeUsage, type PodUsage, type Samples, type TenantView } from './view.js';
-import { GaugeWriter } from './write.js';
 import { SLIM } from './slim.js';
 
 const SOURCE = 'kubernetes source';
@@ -89,7 +88,7 @@ const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: tr
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
   const { logger, resolver } = deps;
   const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
-  const gauges = new GaugeWriter();
+  const gauges = new SeriesWriter();
   const stale = new StaleSeries();
   const restartDeltas = new CounterDeltas();
   let restartBaseline = false;
@@ -187,7 +186,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
 
   const write = (view: TenantView) => {
     const put = (gauge: Gauge, samples: Samples | undefined) => {
-      if (samples) gauges.write(gauge, samples);
+      if (samples) gauges.write(gauge, samples.rows);
     };
     // families whose input is not synced are kept as they were (neither written nor swept)
     if (view.pods) {
@@ -238,7 +237,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.nodeMemoryBytes, view.usage.nodeMemory);
     }
     // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
-    // It is the only metric `stale` tracks (the gauges go through GaugeWriter), so the sweep is
+    // It is the only metric `stale` tracks (the gauges go through SeriesWriter), so the sweep is
     // scoped by whether pods are synced: unsynced, its series are kept as they were.
     stale.sweep(() => view.pods !== undefined);
   };

@@ -10,10 +10,10 @@ import { UNATTRIBUTED_TENANT, type TraefikIdentity } from '../../tenancy/index.j
 import type { TraefikSourceConfig } from '../../config/index.js';
 import { parseExposition } from '../exposition/index.js';
 import type { Collector, CollectorDeps } from '../types.js';
+import { SeriesWriter } from '../series.js';
 import { AccessLogBatch } from './access-log.js';
 import { ingressMetricsFor } from './metrics.js';
 import { TraefikScrapeReader } from './scrape.js';
-import { ScrapeSeries } from './scrape-series.js';
 import { FileTailer } from './tail.js';
 
 /** bound on `routedTenants` below; far above any real fleet, it only keeps memory finite */
@@ -43,7 +43,7 @@ export function createTraefikCollector(source: TraefikSourceConfig, deps: Collec
   const trafficFromLog = source.accessLog !== undefined;
 
   const reader = new TraefikScrapeReader();
-  const scrapeSeries = new ScrapeSeries();
+  const series = new SeriesWriter();
   const tailer = source.accessLog !== undefined ? new FileTailer(source.accessLog, { fromStart: opts.logFromStart, maxBytesPerPoll: opts.logMaxBytesPerPoll }) : undefined;
   /** log-fed series per tenant, with the last time a line came in (injected clock) */
   const logTenants = new Map<string, { lastSeenMs: number; classes: Set<string> }>();
@@ -90,23 +90,23 @@ export function createTraefikCollector(source: TraefikSourceConfig, deps: Collec
     }
     const reading = reader.read(parsed.families, resolveRouted);
     if (reading.restarted) m.traefikRestarts.inc({ ingress });
-    scrapeSeries.begin();
+    series.begin();
     for (const [tenant, t] of reading.tenants) {
       // series are keyed by tenant (and status class): labels objects are made once per series
       const tl = () => ({ tenant, ingress });
       if (!trafficFromLog) {
-        for (const [cls, n] of t.requests) scrapeSeries.inc(m.requests, `${tenant}\u0000${cls}`, () => ({ tenant, ingress, code_class: cls }), n);
-        scrapeSeries.inc(m.authFailures, tenant, tl, t.authFailures);
-        scrapeSeries.inc(m.requestBytes, tenant, tl, t.requestBytes);
-        scrapeSeries.inc(m.responseBytes, tenant, tl, t.responseBytes);
+        for (const [cls, n] of t.requests) series.inc(m.requests, `${tenant}\u0000${cls}`, () => ({ tenant, ingress, code_class: cls }), n);
+        series.inc(m.authFailures, tenant, tl, t.authFailures);
+        series.inc(m.requestBytes, tenant, tl, t.requestBytes);
+        series.inc(m.responseBytes, tenant, tl, t.responseBytes);
       }
       if (t.duration) m.traefikDuration.add({ tenant, ingress }, t.duration);
-      if (t.openConnections !== undefined) scrapeSeries.set(m.openConnections, tenant, tl, t.openConnections);
+      if (t.openConnections !== undefined) series.set(m.openConnections, tenant, tl, t.openConnections);
     }
     const live = new Set(reading.tenants.keys());
     for (const t of durationTenants) if (!live.has(t)) m.traefikDuration.remove({ tenant: t, ingress });
     durationTenants = live;
-    scrapeSeries.sweep();
+    series.sweep();
     m.up.set({ ingress }, 1);
     if (scrapeDown !== undefined) log.info('traefik metrics reachable again', { url: redactUrl(url), downSince: scrapeDown });
     scrapeDown = undefined;

@@ -21,6 +21,7 @@
 import type { Family } from '../exposition/index.js';
 import { parseSampleValue } from '../exposition/index.js';
 import type { TraefikIdentity } from '../../tenancy/index.js';
+import { counterIncrement } from '../series.js';
 
 export interface DurationIncrement {
   buckets: Map<number, number>;
@@ -108,10 +109,10 @@ class SeriesNode {
 }
 
 /**
- * Counter increments per source series with CounterDeltas' semantics (a value that went down is a
- * reset: the new value is the increment; non-finite values count 0), kept in place across scrapes.
- * Series are found through a trie of the strings the parser already made rather than a key string
- * per sample (a long key string per sample is garbage on every scrape).
+ * Counter increments per source series with CounterDeltas' semantics (counterIncrement()'s reset rule;
+ * non-finite values count 0), kept in place across scrapes. Series are found through a trie of the
+ * strings the parser already made rather than a key string per sample, as CounterDeltas keys them (a
+ * long key string per sample is garbage on every scrape, and a Traefik scrape has tens of thousands).
  */
 class SeriesDeltas {
   private root = new SeriesNode();
@@ -142,7 +143,7 @@ class SeriesDeltas {
     if (!Number.isFinite(value)) return 0;
     const prev = n.value;
     n.value = value;
-    return value >= prev ? value - prev : value;
+    return counterIncrement(prev, value);
   }
 
   /** a series gone from this scrape must count from zero if it returns */
