@@ -7,10 +7,10 @@ import { createMemoryLogger } from '../lib/log.js';
 import { createAnalyzer } from './analyzer.js';
 import { computeBands, learnThresholds, type BandState } from './bands.js';
 import { robust, slotBaselines } from './baseline.js';
-import { detect } from './detect.js';
+import { detect, type KeyedSeries } from './detect.js';
 import { analysisSchema } from './contract/index.js';
 import type { BandResult } from './types.js';
-import { createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
+import { createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is module.exports, the plugin sits on .default
@@ -448,6 +448,35 @@ describe('corroboration', () => {
     const lateNn = late.findings.filter((f) => f.kind === 'noisy-neighbor');
     expect(Date.parse(lateNn[0]!.start)).toBe(T0 + onset * step);
     expect(late.detectedAtMs.get(lateNn[0]!.id)).toBe(T0 + (onset + 1) * step);
+  });
+});
+
+describe('detect on a held list of series', () => {
+  it('reuses what it derived from a list the live loop holds, and derives again once a series in it changed', () => {
+    const step = 15_000;
+    const points = 300;
+    const hist = 240;
+    const rnd = mulberry32(4);
+    const series: KeyedSeries[] = [];
+    const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) => {
+      const s = { signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) };
+      series.push({ ...s, key: seriesKey(s) });
+    };
+    for (const t of ['a', 'b', 'c', 'd', 'e']) {
+      add('postgres.mean_query_seconds', t, '', (j) => 0.01 * (1 + 0.02 * rnd()) * (t !== 'a' && j >= hist + 20 ? 3 : 1));
+      add('postgres.load_sessions', t, 'CPU', (j) => (t === 'a' && j >= hist + 19 ? 6 : 0.5) * (1 + 0.02 * rnd()));
+    }
+    const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
+    const suspects = () => detect(range, { windowStart: hist, recentBaselineMs: hist * step }).findings.filter((f) => f.kind === 'noisy-neighbor').map((f) => f.suspect?.tenant);
+    expect(suspects()).toEqual(['a']);
+    expect(suspects()).toEqual(['a']);
+    // the antagonist's series, in place, now belong to a tenant named z: a stale index would still say a
+    for (let i = 0; i < series.length; i++) {
+      if (series[i]!.tenant !== 'a') continue;
+      const s = { ...series[i]!, tenant: 'z' };
+      series[i] = { ...s, key: seriesKey(s) };
+    }
+    expect(suspects()).toEqual(['z']);
   });
 });
 

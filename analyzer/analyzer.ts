@@ -340,7 +340,9 @@ function slideInPlace(prev: SignalRange, fresh: SignalRange, shift: number, kept
     const v = prev.series[c]!.values;
     v.copyWithin(0, shift, shift + kept);
     v.fill(Number.NaN, kept);
-    v.set(fresh.series[c]!.values.subarray(0, points - freshAt), freshAt);
+    // a loop, not set(subarray()): a tick brings a point or two per series, and a view per series is garbage
+    const f = fresh.series[c]!.values;
+    for (let j = freshAt; j < points; j++) v[j] = f[j - freshAt]!;
   }
   return true;
 }

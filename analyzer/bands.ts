@@ -87,7 +87,8 @@ export function computeBands(range: SignalRange, state: Map<string, BandState>, 
  */
 export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<string, TenantBandFeatures> {
   const own = bandInputs(range);
-  const shareInputs = sharesFrom ? bandInputs(sharesFrom) : own;
+  // from `sharesFrom` (the live loop's whole window) only the totals and this slice's tenants are read
+  const shareInputs = sharesFrom ? bandInputs(sharesFrom, own.perTenant) : own;
   // finite values as a typed array, for quantiles by selection: into one of two scratch buffers
   // (volume and transactions are alive at once), not an allocation per tenant
   const scratch = [new Float64Array(range.points), new Float64Array(range.points)] as const;
@@ -135,13 +136,16 @@ interface TenantInputs {
 }
 
 /** every tenant's band inputs in a range, and the totals its shares are of (per node, per cluster) */
-function bandInputs(range: SignalRange): { points: number; perTenant: Map<string, TenantInputs>; nodeTotals: Map<string, Float64Array>; pgTotals: Float64Array } {
+function bandInputs(range: SignalRange, only?: ReadonlyMap<string, unknown>): { points: number; perTenant: Map<string, TenantInputs>; nodeTotals: Map<string, Float64Array>; pgTotals: Float64Array } {
   const perTenant = new Map<string, TenantInputs>();
   const nodeTotals = new Map<string, Float64Array>();
   const pgTotals = new Float64Array(range.points);
+  /** the totals count every tenant; a tenant outside `only` needs no inputs of its own (a scratch entry takes them) */
+  const scratch: TenantInputs = { load: [] };
   for (const s of range.series) {
     if (s.tenant === RESOURCE_SERIES) continue;
-    const e = perTenant.get(s.tenant) ?? { load: [] };
+    const mine = !only || only.has(s.tenant);
+    const e = mine ? (perTenant.get(s.tenant) ?? { load: [] }) : scratch;
     if (s.signal === 'ingress.request_rate') e.rps = s.values as Float64Array;
     else if (s.signal === 'postgres.tps') e.tps = s.values as Float64Array;
     else if (s.signal === 'node.cpu_cores') {
@@ -151,10 +155,10 @@ function bandInputs(range: SignalRange): { points: number; perTenant: Map<string
       for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) tot[i]! += s.values[i]!;
       nodeTotals.set(s.resource, tot);
     } else if (s.signal === 'postgres.load_sessions') {
-      e.load.push(s.values as Float64Array);
+      if (mine) e.load.push(s.values as Float64Array);
       for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) pgTotals[i]! += s.values[i]!;
     }
-    perTenant.set(s.tenant, e);
+    if (mine) perTenant.set(s.tenant, e);
   }
   return { points: range.points, perTenant, nodeTotals, pgTotals };
 }

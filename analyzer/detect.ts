@@ -100,6 +100,72 @@ export function buildTopology(series: readonly Series[]): Topology {
 }
 
 /**
+ * What detect() derives from a range's list of series alone — each series' key, the resources' own
+ * series, who shares what, where each tenant's series of a signal is — kept per list. The live loop
+ * slides its held window in place, so its list (and every series' key string) is the same object
+ * tick after tick, and none of this is rebuilt for ~13,000 series every 15 s.
+ */
+interface SeriesIndex {
+  readonly keys: readonly string[];
+  readonly resourceSeries: ReadonlyMap<string, number>;
+  readonly topo: Topology;
+  seriesOf(signal: SignalName, sub: string, tenant: string, resource: string): number;
+  /** a resource's members that have a series of the mechanism's signal, and those series (kept under `memoKey` when given) */
+  membersOf(memoKey: string | undefined, mech: Mech, resource: string, members: readonly string[]): { tenants: string[]; idx: number[] };
+}
+
+const seriesIndexes = new WeakMap<readonly Series[], SeriesIndex>();
+
+function seriesIndexOf(all: readonly Series[]): SeriesIndex {
+  const held = seriesIndexes.get(all);
+  // the same list with the same key strings in the same places (a list is not expected to change
+  // after it is read, but a stale index would name the wrong series: checked, by reference, per series)
+  if (held && held.keys.length === all.length && all.every((s, i) => (s as KeyedSeries).key === held.keys[i])) return held;
+  const resourceSeries = new Map<string, number>();
+  const keys: string[] = [];
+  all.forEach((s, i) => {
+    keys.push((s as KeyedSeries).key ?? seriesKey(s));
+    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, i);
+  });
+  // by key, built on first use: only points with victims look series up by tenant
+  let tenantSeries: Map<string, number> | undefined;
+  const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => {
+    if (!tenantSeries) {
+      tenantSeries = new Map();
+      all.forEach((s, i) => {
+        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, i);
+      });
+    }
+    return tenantSeries.get(seriesKey({ signal, tenant, resource, sub })) ?? -1;
+  };
+  const members = new Map<string, { tenants: string[]; idx: number[] }>();
+  const index: SeriesIndex = {
+    keys,
+    resourceSeries,
+    topo: buildTopology(all),
+    seriesOf,
+    membersOf(memoKey, mech, resource, list) {
+      let m = memoKey === undefined ? undefined : members.get(memoKey);
+      if (!m) {
+        m = { tenants: [], idx: [] };
+        for (const t of list) {
+          const i = seriesOf(mech.signal, mech.sub, t, resource);
+          if (i >= 0) {
+            m.tenants.push(t);
+            m.idx.push(i);
+          }
+        }
+        if (memoKey !== undefined) members.set(memoKey, m);
+      }
+      return m;
+    },
+  };
+  // only a list whose series carry their keys can be recognised again (the live loop's); a batch read is new every time
+  if (all.length > 0 && all.every((s) => (s as KeyedSeries).key !== undefined)) seriesIndexes.set(all, index);
+  return index;
+}
+
+/**
  * Recent-history baselines of every series of a range, from the points before `windowStart`, into
  * `cache` (the live loop refreshes a slice of tenants per tick with this). The same figures detect()
  * computes for a window starting at `windowStart` without time-of-day slots.
@@ -198,28 +264,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const gapTolerance = opts.gapTolerance ?? 4;
   const recentMs = opts.recentBaselineMs ?? 2 * 3_600_000;
   const { startMs, stepMs, points } = range;
-  const topo = buildTopology(range.series);
-
   // series are named by their index in the range from here on
   const all = range.series;
-  const resourceSeries = new Map<string, number>();
-  const keys: string[] = [];
-  all.forEach((s, i) => {
-    keys.push((s as KeyedSeries).key ?? seriesKey(s));
-    if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, i);
-  });
-  // by key, built on first use: only points with victims look series up by tenant
-  let tenantSeries: Map<string, number> | undefined;
+  const index = seriesIndexOf(all);
+  const { topo, keys, resourceSeries } = index;
   /** the index of a tenant's series, -1 when the range has none */
-  const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => {
-    if (!tenantSeries) {
-      tenantSeries = new Map();
-      all.forEach((s, i) => {
-        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, i);
-      });
-    }
-    return tenantSeries.get(seriesKey({ signal, tenant, resource, sub })) ?? -1;
-  };
+  const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => index.seriesOf(signal, sub, tenant, resource);
 
   // baselines from the history before the window (slot by hour-of-day when it covers ≥ 2 days), per series index
   const baselines = new Array<{ recent: Baseline; byHour: (Baseline | undefined)[] } | undefined>(all.length);
@@ -244,7 +294,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   // with history, every series goes into the shared cache now, so later ticks without history can
   // judge usage too; without it, only the series this call reads are looked up
-  if (shared && W > 0) for (let i = 0; i < all.length; i++) entryOf(i);
+  // (a series already there is looked up when it is read: no wrapper for each of ~16,000 series per tick)
+  if (shared && W > 0) for (let i = 0; i < all.length; i++) if (!shared.has(keys[i]!)) entryOf(i);
   const baselineOf = (i: number, j: number): Baseline => {
     const b = entryOf(i);
     if (useSlots) {
@@ -295,7 +346,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   });
   // ratios and baselines of every victim series as views of one buffer (one allocation, not thousands)
   const victimBuffer = new Float64Array(2 * harmSeries.length * points);
-  for (const [k, si] of harmSeries.entries()) {
+  for (let k = 0; k < harmSeries.length; k++) {
+    const si = harmSeries[k]!;
     const s = all[si]!;
     const values = s.values;
     const ratio = victimBuffer.subarray(2 * k * points, (2 * k + 1) * points);
@@ -419,15 +471,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     const k = `${kind}\u0001${id}\u0001${mech.name}`;
     let m = mechMemo.get(k);
     if (!m) {
-      const tenants: string[] = [];
-      const idx: number[] = [];
-      for (const t of members) {
-        const i = seriesOf(mech.signal, mech.sub, t, id);
-        if (i >= 0) {
-          tenants.push(t);
-          idx.push(i);
-        }
-      }
+      // a topology list is the same for every call on this series list; another (a candidate's own victims) is this call's only
+      const { tenants, idx } = index.membersOf(topo[kind].get(id) === members ? k : undefined, mech, id, members);
       const values = idx.map((i) => all[i]!.values);
       const n = values.length;
       const bases = useSlots ? undefined : idx.map((i) => baselineOf(i, W));
