@@ -72,6 +72,25 @@ describe('renderRegistry', () => {
     expect(text).toContain('# TYPE ts_empty gauge\n\n');
   });
 
+  it('formats a forwarded histogram from its series, without a get() snapshot, as prom-client prints that snapshot', async () => {
+    const registry = new Registry();
+    const fh = new ForwardedHistogram('fwd_seconds', 'forwarded', ['tenant', 'ingress'], registry);
+    fh.add({ tenant: 'qu"ote\\d', ingress: 'edge' }, { buckets: new Map([[5, 3], [0.1, 1]]), sum: 0.3, count: 3 });
+    fh.add({ ingress: 'edge', tenant: 'reordered' }, { buckets: new Map(), sum: 0, count: 0 });
+    let gets = 0;
+    const get = fh.get.bind(fh);
+    fh.get = () => (gets++, get());
+    const text = await renderRegistry(registry);
+    expect(gets).toBe(0);
+    expect(text).toBe(await registry.metrics());
+    expect(text).toContain('fwd_seconds_bucket{tenant="qu\\"ote\\\\d",ingress="edge",le="0.1"} 1');
+    expect(text).toContain('fwd_seconds_bucket{ingress="edge",tenant="reordered",le="+Inf"} 0');
+    // a second render (heads cached) after new increments and a removal
+    fh.add({ tenant: 'qu"ote\\d', ingress: 'edge' }, { buckets: new Map([[0.1, 2]]), sum: 0.1, count: 2 });
+    fh.remove({ ingress: 'edge', tenant: 'reordered' });
+    expect(await renderRegistry(registry)).toBe(await registry.metrics());
+  });
+
   it('renders an empty registry and a registry of unlabelled metrics', async () => {
     expect(await same(new Registry())).toBe('\n');
     const registry = new Registry();

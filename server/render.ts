@@ -31,6 +31,7 @@
  * of removed series are swept when a render sees fewer series than the cache holds.
  */
 import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { formatBound, type ForwardedSeries } from '../collector/traefik/forwarded-histogram.js';
 
 /** what getMetricsAsArray() holds: prom-client metrics and custom collectors alike */
 type Metric = object;
@@ -144,6 +145,7 @@ export function cachedSeries(registry: Registry<RegistryContentType>): number {
 
 /** a metric's text block: prom-client's string (fallback) or our lines, to be joined with '\n' */
 async function renderMetric(registry: Registry<RegistryContentType>, metric: Metric, defaults: Labels | null, defaultsKey: string): Promise<string | string[]> {
+  if (defaults === null && isForwarded(metric)) return renderForwarded(metric);
   const kind = fastKind(metric);
   if (kind === undefined) return (registry as unknown as RegistryInternals).getMetricsAsString(metric);
   const m = metric as unknown as ScalarInternals | HistogramInternals;
@@ -349,6 +351,42 @@ function renderHistogram(m: HistogramInternals, cache: MetricCache, defaults: La
     out.push(e.text);
   }
   sweep(cache, hashes.length);
+  return out;
+}
+
+/** a histogram family whose series bring their own bounds (collector/traefik/forwarded-histogram.ts) */
+interface ForwardedInternals {
+  name: string;
+  help: string;
+  type: 'histogram';
+  forwardedSeries(): Iterable<ForwardedSeries>;
+}
+
+function isForwarded(metric: Metric): metric is Metric & ForwardedInternals {
+  const m = metric as unknown as Partial<ForwardedInternals>;
+  return typeof m.forwardedSeries === 'function' && m.type === 'histogram' && typeof m.name === 'string' && typeof m.help === 'string';
+}
+
+/** a forwarded series' line heads, made once per labels object (the metric keeps one, unchanged, per series) */
+const forwardedHeads = new WeakMap<object, { bucket: string; sum: string; count: string }>();
+
+/**
+ * The lines prom-client writes from such a family's get() — `{…labels, le}` on buckets, the series
+ * labels on _sum and _count — without a value object and a merged labels object per line.
+ */
+function renderForwarded(m: ForwardedInternals): string[] {
+  const { name, out } = familyHeader(m);
+  for (const s of m.forwardedSeries()) {
+    let h = forwardedHeads.get(s.labels);
+    if (h === undefined) {
+      const pairs = formatPairs(Object.keys(s.labels), Object.values(s.labels));
+      const rest = pairs ? `{${pairs}}` : '';
+      h = { bucket: flatten(`${name}_bucket{${pairs ? `${pairs},` : ''}le="`), sum: flatten(`${name}_sum${rest} `), count: flatten(`${name}_count${rest} `) };
+      forwardedHeads.set(s.labels, h);
+    }
+    for (let i = 0; i < s.bounds.length; i++) out.push(`${h.bucket}${formatBound(s.bounds[i]!)}"} ${valueString(s.counts[i])}`);
+    out.push(h.sum + valueString(s.sum), h.count + valueString(s.count));
+  }
   return out;
 }
 
