@@ -110,6 +110,13 @@ interface SeriesIndex {
   readonly resourceSeries: ReadonlyMap<string, number>;
   readonly topo: Topology;
   seriesOf(signal: SignalName, sub: string, tenant: string, resource: string): number;
+  /** the victim-signal series of tenants: not the resources' own, nor the unattributed bucket's (its latency is nobody's harm) */
+  readonly harmSeries: readonly number[];
+  /**
+   * a ratio and a baseline array of `points` per harm series, all zero, as views of one buffer: the
+   * same buffer call after call on this list (detect() is synchronous and its result keeps none of it)
+   */
+  victimViews(points: number): { ratio: Float64Array[]; base: Float64Array[] };
   /** a resource's members that have a series of the mechanism's signal, and those series (kept under `memoKey` when given) */
   membersOf(memoKey: string | undefined, mech: Mech, resource: string, members: readonly string[]): { tenants: string[]; idx: number[] };
 }
@@ -139,11 +146,32 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
     return tenantSeries.get(seriesKey({ signal, tenant, resource, sub })) ?? -1;
   };
   const members = new Map<string, { tenants: string[]; idx: number[] }>();
+  const harmSeries: number[] = [];
+  all.forEach((s, i) => {
+    if (s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal)) harmSeries.push(i);
+  });
+  let views: { points: number; buffer: Float64Array; ratio: Float64Array[]; base: Float64Array[] } | undefined;
   const index: SeriesIndex = {
     keys,
     resourceSeries,
     topo: buildTopology(all),
     seriesOf,
+    harmSeries,
+    victimViews(points) {
+      if (views?.points === points) {
+        views.buffer.fill(0);
+        return views;
+      }
+      const buffer = new Float64Array(2 * harmSeries.length * points);
+      const ratio: Float64Array[] = [];
+      const base: Float64Array[] = [];
+      for (let k = 0; k < harmSeries.length; k++) {
+        ratio.push(buffer.subarray(2 * k * points, (2 * k + 1) * points));
+        base.push(buffer.subarray((2 * k + 1) * points, (2 * k + 2) * points));
+      }
+      views = { points, buffer, ratio, base };
+      return views;
+    },
     membersOf(memoKey, mech, resource, list) {
       let m = memoKey === undefined ? undefined : members.get(memoKey);
       if (!m) {
@@ -340,18 +368,15 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const j0 = Math.max(0, W - persistence + 1);
   // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
   // resource, but no tenant: its latency is nobody's harm
-  const harmSeries: number[] = [];
-  all.forEach((s, i) => {
-    if (s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal)) harmSeries.push(i);
-  });
-  // ratios and baselines of every victim series as views of one buffer (one allocation, not thousands)
-  const victimBuffer = new Float64Array(2 * harmSeries.length * points);
+  const { harmSeries } = index;
+  // ratios and baselines of every victim series as zeroed views of one buffer (kept per list)
+  const views = index.victimViews(points);
   for (let k = 0; k < harmSeries.length; k++) {
     const si = harmSeries[k]!;
     const s = all[si]!;
     const values = s.values;
-    const ratio = victimBuffer.subarray(2 * k * points, (2 * k + 1) * points);
-    const base = victimBuffer.subarray((2 * k + 1) * points, (2 * k + 2) * points);
+    const ratio = views.ratio[k]!;
+    const base = views.base[k]!;
     if (useSlots || s.signal === 'ingress.error_ratio') {
       for (let j = j0; j < points; j++) {
         const d = degradedAt(s.signal, si, j);
