@@ -84,10 +84,19 @@ describe('cardinality guard', () => {
     };
     registry.registerMetric(custom as never);
     new Gauge({ name: 'untenanted', help: 'u', labelNames: ['k'], registers: [registry] }).set({ k: 'x' }, 1);
+    // a gauge whose get() reports series its hashMap does not hold (a subclass deriving them): get() is what is exported
+    class Derived extends Gauge {
+      override async get() {
+        const own = await super.get();
+        return { ...own, values: [...own.values, { labels: { tenant: 't', k: 'derived' }, value: 1 }] };
+      }
+    }
+    new Derived({ name: 'derived', help: 'd', labelNames: ['tenant', 'k'], registers: [registry] }).set({ tenant: 't', k: 'own' }, 1);
     const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 10 }, createMemoryLogger());
     expect((await guard.enforce()).size).toBe(0);
     const text = await registry.metrics();
-    expect(text).toContain('tenantscope_tenant_series{tenant="t"} 4');
+    expect(text).toContain('derived{tenant="t",k="derived"} 1');
+    expect(text).toContain('tenantscope_tenant_series{tenant="t"} 6');
     expect(text).toContain('tenantscope_tenant_series{tenant="u"} 1');
   });
 

@@ -14,9 +14,9 @@
  * registries with a default `tenant` label go through `get()` as before; metrics without a
  * `tenant` label name are skipped, they cannot hold a tenant's series.
  */
-import { Counter, Gauge, Histogram, type Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { Counter, Gauge, type Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from '../lib/log.js';
-import { labelKey } from './series.js';
+import { labelKey, ownSeriesKind } from './series.js';
 
 export interface CardinalityGuard {
   /** counts and enforces; returns the tenants that overflowed in this pass */
@@ -138,7 +138,8 @@ async function seriesPerTenant(registry: Registry): Promise<Map<string, SeriesRe
     const m = metric as unknown as MetricInternals;
     if (OWN.has(m.name)) continue;
     if (!tenantByDefault && Array.isArray(m.labelNames) && !m.labelNames.includes('tenant')) continue;
-    const fast = (metric instanceof Counter || metric instanceof Gauge || metric instanceof Histogram) && m.collect === undefined && typeof m.hashMap === 'object' && m.hashMap !== null;
+    // prom-client's own series map, and no collect() hook that could change it before a scrape
+    const fast = ownSeriesKind(metric) !== undefined && m.collect === undefined;
     if (fast && !tenantByDefault) {
       for (const key in m.hashMap) {
         const labels = m.hashMap[key]?.labels;

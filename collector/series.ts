@@ -8,7 +8,7 @@
  * - `SeriesWriter` does both jobs of set-then-sweep for the large, mostly unchanging families
  *   (Traefik's per-tenant series, Kubernetes' per-pod gauges) without touching what did not change.
  */
-import type { Counter, Gauge, Histogram, Summary } from 'prom-client';
+import { Counter, Gauge, Histogram, type Summary } from 'prom-client';
 
 type Labels = Record<string, string>;
 
@@ -21,6 +21,27 @@ export function promHash(labels: Readonly<Record<string, string | undefined>>): 
   const parts: string[] = [];
   for (const k of Object.keys(labels).sort()) if (labels[k] !== undefined) parts.push(`${k}:${labels[k]},`);
   return parts.join('');
+}
+
+/**
+ * Whether a metric's series are prom-client 15's own per-series map (`hashMap`), read by its own
+ * get(): 'scalar' for a Counter or Gauge whose get() is not overridden, 'histogram' for a Histogram
+ * with its own getForPromString; undefined for anything else (another prom-client, a subclass, a
+ * custom collector), which must then be read through get(). The /metrics render and the cardinality
+ * guard both read `hashMap` directly only when this says so.
+ */
+export function ownSeriesKind(metric: object): 'scalar' | 'histogram' | undefined {
+  const m = metric as unknown as { name?: unknown; help?: unknown; hashMap?: unknown; get?: unknown; getForPromString?: unknown; upperBounds?: unknown };
+  if (typeof m.name !== 'string' || typeof m.help !== 'string' || typeof m.hashMap !== 'object' || m.hashMap === null) return undefined;
+  if (metric instanceof Counter || metric instanceof Gauge) {
+    const own = metric instanceof Counter ? Counter.prototype.get : Gauge.prototype.get;
+    return m.get === own && m.getForPromString === undefined ? 'scalar' : undefined;
+  }
+  if (metric instanceof Histogram) {
+    const hp = Histogram.prototype as unknown as { getForPromString: unknown };
+    return m.getForPromString === hp.getForPromString && Array.isArray(m.upperBounds) ? 'histogram' : undefined;
+  }
+  return undefined;
 }
 
 /**

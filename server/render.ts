@@ -30,7 +30,8 @@
  * The cache lives in a WeakMap keyed by the metric object, so it goes away with the metric; entries
  * of removed series are swept when a render sees fewer series than the cache holds.
  */
-import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'prom-client';
+import { Registry, type RegistryContentType } from 'prom-client';
+import { ownSeriesKind } from '../collector/series.js';
 import { formatBound, type ForwardedSeries } from '../collector/traefik/forwarded-histogram.js';
 
 /** what getMetricsAsArray() holds: prom-client metrics and custom collectors alike */
@@ -146,7 +147,7 @@ export function cachedSeries(registry: Registry<RegistryContentType>): number {
 /** a metric's text block: prom-client's string (fallback) or our lines, to be joined with '\n' */
 async function renderMetric(registry: Registry<RegistryContentType>, metric: Metric, defaults: Labels | null, defaultsKey: string): Promise<string | string[]> {
   if (defaults === null && isForwarded(metric)) return renderForwarded(metric);
-  const kind = fastKind(metric);
+  const kind = ownSeriesKind(metric);
   if (kind === undefined) return (registry as unknown as RegistryInternals).getMetricsAsString(metric);
   const m = metric as unknown as ScalarInternals | HistogramInternals;
   if (m.collect) {
@@ -155,20 +156,6 @@ async function renderMetric(registry: Registry<RegistryContentType>, metric: Met
   }
   const cache = cacheFor(metric, defaultsKey);
   return kind === 'histogram' ? renderHistogram(m as HistogramInternals, cache, defaults) : renderScalar(m as ScalarInternals, cache, defaults);
-}
-
-function fastKind(metric: Metric): 'scalar' | 'histogram' | undefined {
-  const m = metric as unknown as Partial<ScalarInternals> & { get?: unknown; getForPromString?: unknown; upperBounds?: unknown };
-  if (typeof m.name !== 'string' || typeof m.help !== 'string' || typeof m.hashMap !== 'object' || m.hashMap === null) return undefined;
-  if (metric instanceof Counter || metric instanceof Gauge) {
-    const own = metric instanceof Counter ? Counter.prototype.get : Gauge.prototype.get;
-    return m.get === own && m.getForPromString === undefined ? 'scalar' : undefined;
-  }
-  if (metric instanceof Histogram) {
-    const hp = Histogram.prototype as unknown as { getForPromString: unknown };
-    return m.getForPromString === hp.getForPromString && Array.isArray(m.upperBounds) ? 'histogram' : undefined;
-  }
-  return undefined;
 }
 
 function cacheFor(metric: Metric, defaultsKey: string): MetricCache {
