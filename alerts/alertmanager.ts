@@ -82,8 +82,20 @@ export function createAlertmanagerNotifier(opts: NotifierOptions, deps: { clock:
   const base = opts.url.replace(/\/+$/, '');
   const resendWindowMs = opts.resendWindowMs ?? 5 * 60_000;
   const maxQueued = opts.maxQueuedResolutions ?? 10_000;
-  const firing = new Map<string, AlertableFinding>();
+  /**
+   * the firing alert last posted per finding id. Alertmanager tells alerts apart by their labels, so
+   * when a finding's labels change while it is open (its severity escalates) the label set posted
+   * before is a different alert, and is resolved then rather than left firing until its endsAt
+   */
+  const sent = new Map<string, PostableAlert>();
+  /** resolutions waiting for a successful post, by label set */
   const resolutions = new Map<string, PostableAlert>();
+  const keyOf = (a: PostableAlert) => JSON.stringify(a.labels);
+  /** queues the resolution of the label set last posted for `id` unless `next` has the same labels */
+  const retire = (id: string, next: PostableAlert | undefined, endsAt: string) => {
+    const prev = sent.get(id);
+    if (prev && (next === undefined || keyOf(prev) !== keyOf(next))) resolutions.set(keyOf(prev), { ...prev, endsAt });
+  };
 
   const post = async (alerts: PostableAlert[]): Promise<void> => {
     let res: Response;
@@ -110,27 +122,35 @@ export function createAlertmanagerNotifier(opts: NotifierOptions, deps: { clock:
     async sync(findings) {
       const now = deps.clock.now();
       const nowIso = new Date(now).toISOString();
-      const open = new Map<string, AlertableFinding>();
+      const endsAt = new Date(now + resendWindowMs).toISOString();
+      const open = new Map<string, PostableAlert>();
+      const ended = new Set<string>();
       for (const f of findings) {
         if (f.end) {
-          resolutions.set(f.id, toAlert(f, f.end, opts.externalUrl));
-          firing.delete(f.id);
-        } else open.set(f.id, f);
+          const a = toAlert(f, f.end, opts.externalUrl);
+          retire(f.id, a, nowIso);
+          resolutions.set(keyOf(a), a);
+          ended.add(f.id);
+        } else open.set(f.id, toAlert(f, endsAt, opts.externalUrl));
       }
+      for (const id of ended) sent.delete(id);
       // a finding that vanished without an end (e.g. re-analysis dropped it) is resolved now
-      for (const [id, f] of firing) if (!open.has(id)) resolutions.set(id, toAlert(f, nowIso, opts.externalUrl));
-      firing.clear();
-      for (const [id, f] of open) {
-        firing.set(id, f);
-        resolutions.delete(id);
+      for (const id of [...sent.keys()]) {
+        if (open.has(id)) continue;
+        retire(id, undefined, nowIso);
+        sent.delete(id);
+      }
+      for (const [id, a] of open) {
+        retire(id, a, nowIso);
+        sent.set(id, a);
+        resolutions.delete(keyOf(a));
       }
       if (resolutions.size > maxQueued) {
         const drop = resolutions.size - maxQueued;
         for (const k of [...resolutions.keys()].slice(0, drop)) resolutions.delete(k);
         deps.logger.warn('alertmanager resolution queue full: oldest dropped (Alertmanager resolves them at endsAt)', { dropped: drop });
       }
-      const endsAt = new Date(now + resendWindowMs).toISOString();
-      const batch = [...[...firing.values()].map((f) => toAlert(f, endsAt, opts.externalUrl)), ...resolutions.values()];
+      const batch = [...open.values(), ...resolutions.values()];
       if (batch.length === 0) return { posted: 0, pending: 0 };
       try {
         await post(batch);

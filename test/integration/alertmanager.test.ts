@@ -52,6 +52,23 @@ describe('Alertmanager delivery (real Alertmanager)', () => {
     expect(resolved === undefined || Date.parse(resolved.endsAt) <= Date.now()).toBe(true);
   });
 
+  it('a finding whose severity escalates leaves no alert behind: the old label set is resolved at once, the new one when the episode ends', async () => {
+    const url = inject('alertmanagerUrl');
+    const clock = new ManualClock(Date.now());
+    const n = createAlertmanagerNotifier({ url }, { clock, logger: createMemoryLogger() });
+    const f = finding(`esc-${Date.now()}`, { start: new Date(clock.now() - 60_000).toISOString(), severity: 'warning' });
+    const active = async () => (await alerts(url, f.id)).filter((a) => a.status.state === 'active' && Date.parse(a.endsAt) > Date.now()).map((a) => a.labels.severity);
+    await n.sync([f]);
+    expect(await active()).toEqual(['warning']);
+    // two more victims: critical (Alertmanager keys alerts by labels, so this is another alert)
+    clock.set(Date.now());
+    await n.sync([{ ...f, severity: 'critical', victims: [...f.victims, { tenant: 'umbrella' }, { tenant: 'stark' }, { tenant: 'hooli' }] }]);
+    expect(await active()).toEqual(['critical']);
+    clock.set(Date.now());
+    await n.sync([{ ...f, severity: 'critical', end: new Date(clock.now() - 1000).toISOString() }]);
+    expect(await active()).toEqual([]);
+  });
+
   it('queues while Alertmanager is down and delivers firing and resolved alerts after it returns', async () => {
     const am = await startAlertmanager();
     try {
