@@ -528,6 +528,52 @@ describe('mechanism and suspect on time-based loads', () => {
     return { startMs: T0, stepMs: step, points, series, warnings: [] };
   };
 
+  it('one sample catching a mostly idle tenant active is no surge, also when its neighbours are busy; a sustained rise still is', () => {
+    // 2-s steps: light tenants slow down for two points (noise on a shared machine) just as one sample
+    // catches umbrella — idle in 9 of 10 samples before — in a query; acme and globex run a steady trickle
+    const step = 2000;
+    const points = 140;
+    const hist = 120;
+    const at = 130;
+    const run = (umbrella: (j: number) => number) => {
+      const rnd = mulberry32(8);
+      const series: SignalRange['series'][number][] = [];
+      const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
+        series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
+      for (const t of ['acme', 'globex', 'stark', 'hooli', 'umbrella']) {
+        const hurt = t === 'stark' || t === 'hooli';
+        add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && (j === at - 1 || j === at) ? 1.9 : 1));
+        add('postgres.load_sessions', t, 'CPU', (j) => (t === 'umbrella' ? umbrella(j) : t === 'acme' || t === 'globex' ? 0.05 : 0));
+      }
+      const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
+      return detect(range, { windowStart: hist, recentBaselineMs: hist * step }).findings.filter((f) => f.kind === 'noisy-neighbor');
+    };
+    const blips = (j: number) => (j % 10 === 3 ? 0.5 : 0);
+    expect(run((j) => (j === at ? 0.5 : blips(j)))).toEqual([]);
+    // the same tenant taking two sessions from the point before on is the suspect
+    expect(run((j) => (j >= at - 1 ? 2 : blips(j))).map((f) => f.suspect?.tenant)).toEqual(['umbrella']);
+  });
+
+  it('beside an antagonist adding sessions, a light tenant caught once mid-query is not a second suspect', () => {
+    const step = 2000;
+    const points = 140;
+    const hist = 120;
+    const at = 130;
+    const rnd = mulberry32(9);
+    const series: SignalRange['series'][number][] = [];
+    const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
+      series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
+    for (const t of ['acme', 'globex', 'initech', 'umbrella', 'stark', 'hooli']) {
+      const hurt = t !== 'hooli' && t !== 'stark';
+      add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && j >= at - 1 ? 2.8 : 1));
+      // hooli: two sessions from the point before; stark, never seen active, caught in one sample now
+      add('postgres.load_sessions', t, 'CPU', (j) => (t === 'hooli' ? (j >= at - 1 ? 2 : 0) : t === 'stark' ? (j === at ? 0.5 : 0) : j % 10 === 3 ? 0.05 : 0));
+    }
+    const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
+    const nn = detect(range, { windowStart: hist, recentBaselineMs: hist * step }).findings.filter((f) => f.kind === 'noisy-neighbor');
+    expect(nn.map((f) => f.suspect?.tenant)).toEqual(['hooli']);
+  });
+
   it('a Redis tenant going from no command time to most of the instance is the suspect, through command-time', () => {
     const d = detect(redisRange(0.7), { windowStart: hist, recentBaselineMs: hist * step });
     const nn = d.findings.filter((f) => f.kind === 'noisy-neighbor');

@@ -103,12 +103,13 @@ export function buildTopology(series: readonly Series[]): Topology {
  * What detect() derives from a range's list of series alone — each series' key, the resources' own
  * series, who shares what, where each tenant's series of a signal is — kept per list. The live loop
  * slides its held window in place, so its list (and every series' key string) is the same object
- * tick after tick, and none of this is rebuilt for ~13,000 series every 15 s.
+ * tick after tick, and none of this is rebuilt for every series of the fleet every 15 s.
  */
 interface SeriesIndex {
   readonly keys: readonly string[];
   readonly resourceSeries: ReadonlyMap<string, number>;
   readonly topo: Topology;
+  /** the index of a tenant's series, -1 when the range has none */
   seriesOf(signal: SignalName, sub: string, tenant: string, resource: string): number;
   /** the victim-signal series of tenants: not the resources' own, nor the unattributed bucket's (its latency is nobody's harm) */
   readonly harmSeries: readonly number[];
@@ -117,16 +118,20 @@ interface SeriesIndex {
    * same buffer call after call on this list (detect() is synchronous and its result keeps none of it)
    */
   victimViews(points: number): { ratio: Float64Array[]; base: Float64Array[] };
-  /** a resource's members that have a series of the mechanism's signal, and those series (kept under `memoKey` when given) */
-  membersOf(memoKey: string | undefined, mech: Mech, resource: string, members: readonly string[]): { tenants: string[]; idx: number[] };
+  /**
+   * a resource's members that have a series of the mechanism's signal, and those series; kept when
+   * `members` is the topology's list of the resource (a candidate's own victims are one call's only)
+   */
+  membersOf(kind: ResourceKind, resource: string, mech: Mech, members: readonly string[]): { tenants: string[]; idx: number[] };
 }
 
 const seriesIndexes = new WeakMap<readonly Series[], SeriesIndex>();
 
 function seriesIndexOf(all: readonly Series[]): SeriesIndex {
   const held = seriesIndexes.get(all);
-  // the same list with the same key strings in the same places (a list is not expected to change
-  // after it is read, but a stale index would name the wrong series: checked, by reference, per series)
+  // the same list with the same keys in the same places (a list is not expected to change after it
+  // is read, but a stale index would name the wrong series: checked per series, the same key strings
+  // compare at once)
   if (held && held.keys.length === all.length && all.every((s, i) => (s as KeyedSeries).key === held.keys[i])) return held;
   const resourceSeries = new Map<string, number>();
   const keys: string[] = [];
@@ -172,7 +177,8 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
       views = { points, buffer, ratio, base };
       return views;
     },
-    membersOf(memoKey, mech, resource, list) {
+    membersOf(kind, resource, mech, list) {
+      const memoKey = index.topo[kind].get(resource) === list ? `${kind}\u0001${resource}\u0001${mech.name}` : undefined;
       let m = memoKey === undefined ? undefined : members.get(memoKey);
       if (!m) {
         m = { tenants: [], idx: [] };
@@ -295,9 +301,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   // series are named by their index in the range from here on
   const all = range.series;
   const index = seriesIndexOf(all);
-  const { topo, keys, resourceSeries } = index;
-  /** the index of a tenant's series, -1 when the range has none */
-  const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => index.seriesOf(signal, sub, tenant, resource);
+  const { topo, keys, resourceSeries, seriesOf } = index;
 
   // baselines from the history before the window (slot by hour-of-day when it covers ≥ 2 days), per series index
   const baselines = new Array<{ recent: Baseline; byHour: (Baseline | undefined)[] } | undefined>(all.length);
@@ -322,7 +326,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   // with history, every series goes into the shared cache now, so later ticks without history can
   // judge usage too; without it, only the series this call reads are looked up
-  // (a series already there is looked up when it is read: no wrapper for each of ~16,000 series per tick)
+  // (a series already there is looked up when it is read: no wrapper for every series of the fleet per tick)
   if (shared && W > 0) for (let i = 0; i < all.length; i++) if (!shared.has(keys[i]!)) entryOf(i);
   const baselineOf = (i: number, j: number): Baseline => {
     const b = entryOf(i);
@@ -493,11 +497,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const mechMemo = new Map<string, MechData>();
   /** a resource's members' usage series of one mechanism, with their baselines when one serves the whole window */
   const mechData = (kind: ResourceKind, id: string, mech: Mech, members: string[]): MechData => {
-    const k = `${kind}\u0001${id}\u0001${mech.name}`;
-    let m = mechMemo.get(k);
+    // memoised for the resource's topology members only: candidates of one id built from their own
+    // victims (a tenant with no known node, id "unknown") differ from each other
+    const k = topo[kind].get(id) === members ? `${kind}\u0001${id}\u0001${mech.name}` : undefined;
+    let m = k === undefined ? undefined : mechMemo.get(k);
     if (!m) {
-      // a topology list is the same for every call on this series list; another (a candidate's own victims) is this call's only
-      const { tenants, idx } = index.membersOf(topo[kind].get(id) === members ? k : undefined, mech, id, members);
+      const { tenants, idx } = index.membersOf(kind, id, mech, members);
       const values = idx.map((i) => all[i]!.values);
       const n = values.length;
       const bases = useSlots ? undefined : idx.map((i) => baselineOf(i, W));
@@ -515,7 +520,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         rise: new Float64Array(n),
         inc: new Uint8Array(n),
       };
-      mechMemo.set(k, m);
+      if (k !== undefined) mechMemo.set(k, m);
     }
     return m;
   };
@@ -615,6 +620,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       for (const mech of MECHANISMS[c.kind]) {
         // every member's usage, baseline, ratio, z and share rise at j, into the mechanism's scratch arrays
         const m = mechData(c.kind, c.id, mech, members);
+        // a sampled load (active sessions) of a tenant mostly seen idle has a median and MAD of 0: its
+        // rise is weighed against its standard deviation too, or one sample catching it active would be a surge
+        const load = mech.load === true;
         const { values, bases, u, ub, ratio, z, rise, inc } = m;
         let total = 0;
         let base = 0;
@@ -642,7 +650,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             u[i] = ui;
             ub[i] = c;
             ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
-            z[i] = (ui - c) / floor[i]!;
+            z[i] = (ui - c) / (load ? Math.max(floor[i]!, Math.sqrt(sdSquared[i]!)) : floor[i]!);
           }
         } else {
           for (let i = 0; i < values.length; i++) {
@@ -657,7 +665,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             total += ui;
             base += b.center;
             sdSq += (b.sd ?? 0) ** 2;
-            const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+            const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), load ? (b.sd ?? 0) : 0, 1e-9);
             u[i] = ui;
             ub[i] = b.center;
             ratio[i] = ui / Math.max(b.center, 1e-12);
@@ -766,7 +774,11 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const contended = best?.contended ?? false;
       const ranked = bd ? topRisers(bd, minShareRise) : [];
       // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
-      const liftOk = (r: RankedRow) => !best!.mech.load || liftShare(best!, r.u - r.ub) >= MIN_LOAD_LIFT / 2;
+      // and, beside another suspect, not a small fraction of what that one added: one sample catching a
+      // light tenant mid-query while the antagonist adds sessions is not a second antagonist
+      let topLift = 0;
+      if (best?.mech.load) for (const r of ranked) topLift = Math.max(topLift, r.u - r.ub);
+      const liftOk = (r: RankedRow) => !best!.mech.load || (liftShare(best!, r.u - r.ub) >= MIN_LOAD_LIFT / 2 && r.u - r.ub >= COMPARABLE_LIFT * topLift);
       const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
       const suspectIds = new Set(suspects.map((s) => s.tenant));
       for (const s of suspects) {
