@@ -8,7 +8,7 @@
  */
 import { redactUrl, SourceError } from '../../lib/errors.js';
 import type { TenantResolver } from '../../tenancy/index.js';
-import { grid, RESOURCE_SERIES, seriesKey, SIGNALS, type Series, type SignalName, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
+import { grid, REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, SIGNALS, type Series, type SignalName, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
 
 export interface PrometheusSourceOptions {
   url: string;
@@ -64,8 +64,9 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
     case 'redis.canary_p99_seconds':
       return R((w) => `histogram_quantile(0.99, sum by (redis_instance, le) (rate(tenantscope_redis_canary_seconds_bucket[${w}])))`);
     case 'redis.command_seconds_rate':
-      // a tenant with keys but no slow command yet has no counter: 0 s/s of command time, not unknown
-      return T((w) => `${rate('tenantscope_redis_slow_command_seconds_total')(w)} or ${gauge('tenantscope_redis_tenant_memory_bytes')()} * 0`);
+      // a tenant the instance knows (its memory, keys or connections) with no slow command yet has no
+      // counter: 0 s/s of command time, not unknown — as the embedded sampler reads it
+      return T((w) => [rate('tenantscope_redis_slow_command_seconds_total')(w), ...REDIS_TENANT_PRESENCE.map((m) => `${gauge(m)()} * 0`)].join(' or '));
     case 'redis.memory_bytes':
       return T(gauge('tenantscope_redis_tenant_memory_bytes'));
     case 'redis.max_memory_bytes':

@@ -6,7 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { counterIncrement, labelKey } from '../../collector/series.js';
-import { RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
+import { REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
 interface JsonValue {
@@ -203,14 +203,11 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
         // only once rates exist (the second sample on): the first has no rate for anyone
         if (dt !== undefined) add('redis.command_seconds_rate', s(v.labels.tenant), s(v.labels.redis_instance), '', 0);
       };
-      const memory = byName.get('tenantscope_redis_tenant_memory_bytes')?.values ?? [];
-      for (const v of memory) markKnown(v);
-      each('tenantscope_redis_tenant_clients', markKnown);
-      each('tenantscope_redis_tenant_keys', markKnown);
+      for (const name of REDIS_TENANT_PRESENCE) each(name, markKnown);
       redisKnown = known;
       // added after the zero rates above, not in the same pass: `acc`'s order is the order the store
       // first creates series in (and which are dropped once it is full)
-      for (const v of memory) add('redis.memory_bytes', s(v.labels.tenant), s(v.labels.redis_instance), '', v.value);
+      each('tenantscope_redis_tenant_memory_bytes', (v) => add('redis.memory_bytes', s(v.labels.tenant), s(v.labels.redis_instance), '', v.value));
       each('tenantscope_redis_maxmemory_bytes', (v) => add('redis.max_memory_bytes', RESOURCE_SERIES, s(v.labels.redis_instance), '', v.value));
 
       // kubernetes

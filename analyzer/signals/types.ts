@@ -48,6 +48,13 @@ export function isSignalName(s: string): s is SignalName {
   return Object.hasOwn(SIGNALS, s);
 }
 
+/**
+ * The Redis families whose series say a tenant is on an instance (its memory, connections or keys):
+ * such a tenant without a slow-command counter spent a known 0 s/s in slow commands. Both signal
+ * sources (registry-sampler.ts, prometheus.ts) read presence from these.
+ */
+export const REDIS_TENANT_PRESENCE = ['tenantscope_redis_tenant_memory_bytes', 'tenantscope_redis_tenant_clients', 'tenantscope_redis_tenant_keys'] as const;
+
 /** the tenant field of resource-scoped series (capacities, the canary) */
 export const RESOURCE_SERIES = '';
 

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Registry } from 'prom-client';
+import { Registry, type Gauge } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSimulatedFleet, planEpisode, mulberry32, buildTopology } from '../../collector/simulated/index.js';
 import { ManualClock } from '../../lib/clock.js';
@@ -80,6 +80,8 @@ describe('analyzer over a real Prometheus', () => {
     for (let t = start; t <= end; t += 15_000) {
       clock.set(t);
       await fleet.collect();
+      // a Redis tenant seen only by its connections (no keys of its own yet, no slow command)
+      (registry.getSingleMetric('tenantscope_redis_tenant_clients') as Gauge).set({ tenant: 'clientonly', redis_instance: topo.redisInstance }, 2);
       // a deep copy: prom-client hands out its live value objects, which the next tick mutates
       snapshots.push({ tMs: t, json: structuredClone(await registry.getMetricsAsJSON()) as never });
     }
@@ -102,5 +104,11 @@ describe('analyzer over a real Prometheus', () => {
     // the Prometheus path carries the same topology the embedded path does
     expect(analyzer.topology!.postgres.get('pg-main')).toHaveLength(TENANTS);
     expect(analyzer.topology!.node.size).toBe(topo.nodes.length);
+    // as the embedded sampler does, a Redis tenant known by its keys, memory or connections alone spent
+    // a known 0 s/s in slow commands (a rise from it can name that tenant), not an unknown
+    const cmd = await signals.range({ signals: ['redis.command_seconds_rate'] }, onset, end, 15_000);
+    const clientOnly = cmd.series.find((x) => x.tenant === 'clientonly');
+    expect(clientOnly?.resource).toBe(topo.redisInstance);
+    expect([...clientOnly!.values].every((v) => v === 0)).toBe(true);
   });
 });
