@@ -17,7 +17,7 @@ type Labels = Record<string, string>;
  * `name:value,` each, undefined values left out). join() gives one flat string; `+=` would keep a
  * rope of small pieces alive for as long as the series lives.
  */
-export function promHash(labels: Readonly<Record<string, string | undefined>>): string {
+function promHash(labels: Readonly<Record<string, string | undefined>>): string {
   const parts: string[] = [];
   for (const k of Object.keys(labels).sort()) if (labels[k] !== undefined) parts.push(`${k}:${labels[k]},`);
   return parts.join('');
@@ -49,7 +49,7 @@ export function ownSeriesKind(metric: object): 'scalar' | 'histogram' | undefine
  * (the cardinality guard may have removed it); false where prom-client has no `hashMap` (another
  * version), so a writer then writes every time
  */
-export function stillHeld(metric: object, hash: string, labels: object): boolean {
+function stillHeld(metric: object, hash: string, labels: object): boolean {
   const hashMap = (metric as { hashMap?: Record<string, { labels?: unknown } | undefined> }).hashMap;
   return typeof hashMap === 'object' && hashMap !== null && hashMap[hash]?.labels === labels;
 }
@@ -155,7 +155,8 @@ class Owned {
  * Writes counters and gauges so that a tick touches only what changed, and removes the series a tick
  * did not write — the behaviour of writing every series and a StaleSeries sweep.
  *
- * Why not that: at 1,000 tenants and 10,000 pods a tick writes ~40,000 series, and each inc()/set()
+ * Why not that: at 1,000 tenants and 10,000 pods a tick writes tens of thousands of series (bench/RESULTS.md,
+ * Exposition: samples by source), and each inc()/set()
  * validates the labels and builds prom-client's hash string, each touch() builds a sorted key, and
  * callers made new labels objects — garbage every 15 s for series whose increment is mostly 0 and
  * whose value mostly did not move (requests, limits, phases, quotas; only usage moves), which made
@@ -201,18 +202,23 @@ export class SeriesWriter {
     s.value = v;
   }
 
-  /** makes `gauge` hold exactly these rows (row key → labels and value) */
+  /**
+   * makes `gauge` hold exactly these rows (row key → labels and value), on its own: neither begin()
+   * nor sweep() is involved, so it can share a writer with a tick's inc()/set() calls
+   */
   write(gauge: Gauge<string>, rows: ReadonlyMap<string, { labels: Labels; value: number }>): void {
-    this.begin();
     for (const [key, row] of rows) this.set(gauge, key, row.labels, row.value);
-    this.sweep(gauge);
+    this.owned.get(gauge)?.forEach((s, key, m) => {
+      if (rows.has(key)) return;
+      gauge.remove(s.labels);
+      m.delete(key);
+    });
   }
 
-  /** removes the series (of `only`, or of every metric) not written since begin(); returns how many */
-  sweep(only?: Scalar): number {
+  /** removes the series not written since begin(); returns how many */
+  sweep(): number {
     let removed = 0;
     for (const [metric, m] of this.owned) {
-      if (only !== undefined && metric !== only) continue;
       m.forEach((s, key) => {
         if (s.generation === this.generation) return;
         metric.remove(s.labels);

@@ -354,8 +354,8 @@ function isForwarded(metric: Metric): metric is Metric & ForwardedInternals {
   return typeof m.forwardedSeries === 'function' && m.type === 'histogram' && typeof m.name === 'string' && typeof m.help === 'string';
 }
 
-/** a forwarded series' line heads, made once per labels object (the metric keeps one, unchanged, per series) */
-const forwardedHeads = new WeakMap<object, { bucket: string; sum: string; count: string }>();
+/** a forwarded series' line heads, made once per labels object (the metric keeps one, unchanged, per series) and metric name */
+const forwardedHeads = new WeakMap<object, { name: string; bucket: string; sum: string; count: string }>();
 
 /**
  * The lines prom-client writes from such a family's get() — `{…labels, le}` on buckets, the series
@@ -365,10 +365,10 @@ function renderForwarded(m: ForwardedInternals): string[] {
   const { name, out } = familyHeader(m);
   for (const s of m.forwardedSeries()) {
     let h = forwardedHeads.get(s.labels);
-    if (h === undefined) {
+    if (h === undefined || h.name !== name) {
       const pairs = formatPairs(Object.keys(s.labels), Object.values(s.labels));
       const rest = pairs ? `{${pairs}}` : '';
-      h = { bucket: flatten(`${name}_bucket{${pairs ? `${pairs},` : ''}le="`), sum: flatten(`${name}_sum${rest} `), count: flatten(`${name}_count${rest} `) };
+      h = { name, bucket: flatten(`${name}_bucket{${pairs ? `${pairs},` : ''}le="`), sum: flatten(`${name}_sum${rest} `), count: flatten(`${name}_count${rest} `) };
       forwardedHeads.set(s.labels, h);
     }
     for (let i = 0; i < s.bounds.length; i++) out.push(`${h.bucket}${formatBound(s.bounds[i]!)}"} ${valueString(s.counts[i])}`);

@@ -23,7 +23,7 @@ import type { PostgresSourceConfig } from '../../config/index.js';
 import { SourceError, describeError, redactUrl } from '../../lib/errors.js';
 import { createLoop, type Loop } from '../../lib/loop.js';
 import { UNATTRIBUTED_TENANT, normalizeApplicationName } from '../../tenancy/index.js';
-import { CounterDeltas, StaleSeries } from '../series.js';
+import { counterIncrement, CounterDeltas, StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { postgresMetricsFor, type PostgresMetrics } from './metrics.js';
 import * as sql from './sql.js';
@@ -242,7 +242,7 @@ export function createPostgresCollector(source: PostgresSourceConfig, deps: Coll
         const labels = f.extra ? { ...st.labels, ...f.extra } : st.labels;
         // first sight: the series exists at 0, history before the collector started is not counted
         if (Number.isNaN(prev)) f.metric.inc(labels, 0);
-        else if (v !== prev) f.metric.inc(labels, v > prev ? v - prev : v); // lower = the source was reset
+        else if (v !== prev) f.metric.inc(labels, counterIncrement(prev, v)); // lower = the source was reset
       }
       if (r.datconnlimit >= 0) {
         m.databaseConnectionLimit.set(st.labels, r.datconnlimit);

@@ -13,6 +13,7 @@
  *  - `stats_reset` changed (pg_stat_statements_reset() of everything): every value is new.
  * Memory is bounded by pg_stat_statements.max (default 5000 entries).
  */
+import { counterIncrement } from '../series.js';
 
 export interface StatementRow {
   dbid: number;
@@ -63,7 +64,7 @@ export class StatementDeltas {
         const v = row[f];
         if (!Number.isFinite(v)) continue;
         const base = prev === undefined || recreated ? 0 : prev[f];
-        t[f] += v >= base ? v - base : v;
+        t[f] += counterIncrement(base, v);
       }
     }
     this.last = next;

@@ -81,8 +81,9 @@ export class ForwardedHistogram {
 
   /**
    * every series with its bounds in order, for server/render.ts, which formats them without get()'s
-   * value object per line (7,000 of them per scrape at 1,000 tenants); the labels object of a series
-   * is its own copy, never changed, so its label text can be kept for the series' life
+   * value object per line (one per bucket, sum and count of every tenant's series, every scrape); the
+   * labels object of a series is its own copy, never changed, so its label text can be kept for the
+   * series' life
    */
   *forwardedSeries(): IterableIterator<ForwardedSeries> {
     for (const s of this.series.values()) {
@@ -94,9 +95,8 @@ export class ForwardedHistogram {
   /** the snapshot prom-client's Registry renders */
   get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { metricName: string; labels: Record<string, string | number>; value: number }[] } {
     const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [];
-    for (const s of this.series.values()) {
-      const bounds = [...s.buckets.keys()].sort((a, b) => a - b);
-      for (const le of bounds) values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: formatBound(le) }, value: s.buckets.get(le) ?? 0 });
+    for (const s of this.forwardedSeries()) {
+      s.bounds.forEach((le, i) => values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: formatBound(le) }, value: s.counts[i]! }));
       values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum });
       values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count });
     }
