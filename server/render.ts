@@ -83,7 +83,7 @@ class Entry {
   /** whether `text` was flattened (see flatten(): done the second time it is used, not the first) */
   flat = false;
   lastValue: unknown = UNSET;
-  lastValues: number[] = [];
+  lastValues: readonly number[] = NO_VALUES;
   constructor(
     readonly keys: string[],
     readonly values: (string | number)[],
@@ -105,6 +105,9 @@ interface MetricCache {
 }
 
 const caches = new WeakMap<object, MetricCache>();
+
+/** the lastValues of an entry not yet rendered as a histogram: one shared empty array, not one per series */
+const NO_VALUES: readonly number[] = Object.freeze([]);
 
 /** lastValue of an entry never rendered: equal to no value a metric can hold */
 const UNSET: unknown = Symbol('unset');
@@ -199,22 +202,27 @@ function hit(e: Entry | undefined, labels: Labels): Entry | undefined {
  * array is shared with the previous entry when equal (series of a family mostly have the same keys)
  */
 function snapshot(labels: Labels, cache: MetricCache): { keys: string[]; values: (string | number)[] } | undefined {
-  let keys: string[] = [];
-  const values: (string | number)[] = [];
+  // gathered into scratch arrays, then copied once at their exact length: one array per series (the
+  // first render makes ~100k of these at once), not a growing one and its trimmed copy
+  let n = 0;
   for (const k in labels) {
     // for-in also walks inherited enumerable keys, which Object.entries (prom-client) skips
     if (!Object.prototype.hasOwnProperty.call(labels, k)) return undefined;
     const v = labels[k];
     if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-    keys.push(k);
-    values.push(v);
+    scratchKeys[n] = k;
+    scratchValues[n] = v;
+    n++;
   }
   const last = cache.lastKeys;
-  if (last.length === keys.length && last.every((k, i) => k === keys[i])) keys = last;
-  else cache.lastKeys = keys = keys.slice();
-  // push() leaves room for 17 elements; a copy is exact (about 100 bytes less per series)
-  return { keys, values: values.slice() };
+  let same = last.length === n;
+  for (let i = 0; same && i < n; i++) same = last[i] === scratchKeys[i];
+  const keys = same ? last : (cache.lastKeys = scratchKeys.slice(0, n));
+  return { keys, values: scratchValues.slice(0, n) };
 }
+
+const scratchKeys: string[] = [];
+const scratchValues: (string | number)[] = [];
 
 /** a family's HELP and TYPE lines, as prom-client writes them */
 function familyHeader(m: { name: string; help: string; type: string }): { name: string; out: string[] } {
