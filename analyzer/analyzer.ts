@@ -121,7 +121,8 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     const kept = (readFromMs - g.startMs) / stepMs; // points of the window taken from what is held
     const freshAt = (fresh.startMs - g.startMs) / stepMs; // window index of the fresh range's first point
     // only a window in this loop's own buffers slides in place: a range the source handed over is its arrays
-    const own = windowBuffers[1] !== undefined && prev.series.every((s) => s.values.buffer === windowBuffers[1]!.buffer);
+    // (every window this loop builds is one buffer, a source's range never one of ours: the first series tells)
+    const own = windowBuffers[1] !== undefined && prev.series[0]?.values.buffer === windowBuffers[1].buffer;
     if (own && slideInPlace(prev, fresh, shift, kept, freshAt, g.points)) return { ...prev, startMs: g.startMs, warnings: fresh.warnings };
     // pair each fresh series with its held one: both come in the source's order, so a short forward
     // scan finds it; a map of keys only when that fails (series that came or went)
@@ -151,7 +152,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       else added++;
     });
     // two buffers taken in turn: the held window is read while the next one is written, and nothing
-    // else keeps a window past its tick — no 10-MB allocation (and its collection) per tick
+    // else keeps a window past its tick — no window-sized allocation (and its collection) per tick
     const size = (prev.series.length + added) * g.points;
     const spare = windowBuffers[0];
     const buffer = spare && spare.length >= size && spare.buffer !== prev.series[0]?.values.buffer ? spare : new Float64Array(Math.ceil(size * 1.25));
@@ -299,8 +300,11 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
           prev.endMs = endMs;
         } else known.push({ id: f.id, start: f.start, startMs, endMs });
       }
+      // episodes whose tail left the window are forgotten (a new list only for a key that lost one)
+      const expired = (v: { endMs: number | undefined }) => v.endMs !== undefined && v.endMs < now - tickWindowMs;
       for (const [k, known] of knownIds) {
-        const kept = known.filter((v) => v.endMs === undefined || v.endMs >= now - tickWindowMs);
+        if (!known.some(expired)) continue;
+        const kept = known.filter((v) => !expired(v));
         if (kept.length) knownIds.set(k, kept);
         else knownIds.delete(k);
       }

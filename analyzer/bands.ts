@@ -140,27 +140,38 @@ function bandInputs(range: SignalRange, only?: ReadonlyMap<string, unknown>): { 
   const perTenant = new Map<string, TenantInputs>();
   const nodeTotals = new Map<string, Float64Array>();
   const pgTotals = new Float64Array(range.points);
-  /** the totals count every tenant; a tenant outside `only` needs no inputs of its own (a scratch entry takes them) */
-  const scratch: TenantInputs = { load: [] };
   for (const s of range.series) {
     if (s.tenant === RESOURCE_SERIES) continue;
-    const mine = !only || only.has(s.tenant);
-    const e = mine ? (perTenant.get(s.tenant) ?? { load: [] }) : scratch;
-    if (s.signal === 'ingress.request_rate') e.rps = s.values as Float64Array;
-    else if (s.signal === 'postgres.tps') e.tps = s.values as Float64Array;
-    else if (s.signal === 'node.cpu_cores') {
-      e.cpu = s.values as Float64Array;
-      e.node = s.resource;
-      const tot = nodeTotals.get(s.resource) ?? new Float64Array(range.points);
-      for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) tot[i]! += s.values[i]!;
-      nodeTotals.set(s.resource, tot);
-    } else if (s.signal === 'postgres.load_sessions') {
-      if (mine) e.load.push(s.values as Float64Array);
-      for (let i = 0; i < range.points; i++) if (Number.isFinite(s.values[i]!)) pgTotals[i]! += s.values[i]!;
+    // the totals count every tenant; only a tenant in `only` needs inputs of its own
+    let e: TenantInputs | undefined;
+    if (!only || only.has(s.tenant)) {
+      e = perTenant.get(s.tenant);
+      if (!e) perTenant.set(s.tenant, (e = { load: [] }));
     }
-    if (mine) perTenant.set(s.tenant, e);
+    const values = s.values as Float64Array;
+    if (s.signal === 'ingress.request_rate') {
+      if (e) e.rps = values;
+    } else if (s.signal === 'postgres.tps') {
+      if (e) e.tps = values;
+    } else if (s.signal === 'node.cpu_cores') {
+      if (e) {
+        e.cpu = values;
+        e.node = s.resource;
+      }
+      let tot = nodeTotals.get(s.resource);
+      if (!tot) nodeTotals.set(s.resource, (tot = new Float64Array(range.points)));
+      addFinite(tot, values);
+    } else if (s.signal === 'postgres.load_sessions') {
+      e?.load.push(values);
+      addFinite(pgTotals, values);
+    }
   }
   return { points: range.points, perTenant, nodeTotals, pgTotals };
+}
+
+/** adds the finite values of `v` into `total`, point by point */
+function addFinite(total: Float64Array, v: ArrayLike<number>): void {
+  for (let i = 0; i < total.length; i++) if (Number.isFinite(v[i]!)) total[i]! += v[i]!;
 }
 
 /** whether a tenant has a known request or transaction rate (what its volume is taken from) */

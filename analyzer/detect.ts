@@ -127,6 +127,15 @@ interface SeriesIndex {
 
 const seriesIndexes = new WeakMap<readonly Series[], SeriesIndex>();
 
+/**
+ * The memo key of a resource's members along one mechanism, when `members` is the topology's own list
+ * of the resource; undefined for a list built from one candidate's victims (a tenant with no known
+ * node, id "unknown": candidates of one id differ from each other), which must not be memoised.
+ */
+function topologyMemoKey(topo: Topology, kind: ResourceKind, id: string, mech: Mech, members: readonly string[]): string | undefined {
+  return topo[kind].get(id) === members ? `${kind}\u0001${id}\u0001${mech.name}` : undefined;
+}
+
 function seriesIndexOf(all: readonly Series[]): SeriesIndex {
   const held = seriesIndexes.get(all);
   // the same list with the same keys in the same places (a list is not expected to change after it
@@ -178,7 +187,7 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
       return views;
     },
     membersOf(kind, resource, mech, list) {
-      const memoKey = index.topo[kind].get(resource) === list ? `${kind}\u0001${resource}\u0001${mech.name}` : undefined;
+      const memoKey = topologyMemoKey(index.topo, kind, resource, mech, list);
       let m = memoKey === undefined ? undefined : members.get(memoKey);
       if (!m) {
         m = { tenants: [], idx: [] };
@@ -276,6 +285,15 @@ const DAY = 86_400_000;
 const MIN_LOAD_LIFT = 0.1;
 /** among one resource's wait types, the least part of the largest rise another one's must be to compete with it */
 const COMPARABLE_LIFT = 0.25;
+/**
+ * What a rise above a baseline is measured in (its z): the robust spread, at least 5 % of the center.
+ * For a sampled time-based load (`load`), at least the standard deviation too: a tenant mostly seen
+ * idle has a median and MAD of 0, and one sample catching it active would otherwise be a surge.
+ */
+function zFloor(b: Baseline, load = false): number {
+  return Math.max(b.spread, 0.05 * Math.abs(b.center), load ? (b.sd ?? 0) : 0, 1e-9);
+}
+
 /** the utilisation of a counted capacity (connections, memory) from which it is itself the contended resource */
 const NEAR_CAPACITY = 0.7;
 const NO_SLOTS: (Baseline | undefined)[] = [];
@@ -347,7 +365,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const ok = obs - b.center >= 0.02 && obs >= 2 * b.center;
       return ok ? { ratio: obs / Math.max(b.center, 1e-9), base: b.center, obs } : false;
     }
-    const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+    const floor = zFloor(b);
     const ratio = obs / Math.max(b.center, 1e-12);
     return ratio >= minRatio && (obs - b.center) / floor >= minZ ? { ratio, base: b.center, obs } : false;
   };
@@ -393,7 +411,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // one baseline for the whole window: the same test as degradedAt, without a call and an object per point
       const b = baselineOf(si, j0);
       if (Number.isFinite(b.center)) {
-        const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+        const floor = zFloor(b);
         const c = Math.max(b.center, 1e-12);
         for (let j = j0; j < points; j++) {
           const obs = values[j]!;
@@ -497,9 +515,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const mechMemo = new Map<string, MechData>();
   /** a resource's members' usage series of one mechanism, with their baselines when one serves the whole window */
   const mechData = (kind: ResourceKind, id: string, mech: Mech, members: string[]): MechData => {
-    // memoised for the resource's topology members only: candidates of one id built from their own
-    // victims (a tenant with no known node, id "unknown") differ from each other
-    const k = topo[kind].get(id) === members ? `${kind}\u0001${id}\u0001${mech.name}` : undefined;
+    const k = topologyMemoKey(topo, kind, id, mech, members);
     let m = k === undefined ? undefined : mechMemo.get(k);
     if (!m) {
       const { tenants, idx } = index.membersOf(kind, id, mech, members);
@@ -511,7 +527,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         idx,
         values,
         bases,
-        fixed: bases ? fixedBases(bases, values, W, points) : undefined,
+        fixed: bases ? fixedBases(bases, values, W, points, mech.load) : undefined,
         index: positions(tenants.map(idOf), nT),
         u: new Float64Array(n),
         ub: new Float64Array(n),
@@ -620,9 +636,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       for (const mech of MECHANISMS[c.kind]) {
         // every member's usage, baseline, ratio, z and share rise at j, into the mechanism's scratch arrays
         const m = mechData(c.kind, c.id, mech, members);
-        // a sampled load (active sessions) of a tenant mostly seen idle has a median and MAD of 0: its
-        // rise is weighed against its standard deviation too, or one sample catching it active would be a surge
-        const load = mech.load === true;
         const { values, bases, u, ub, ratio, z, rise, inc } = m;
         let total = 0;
         let base = 0;
@@ -650,7 +663,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             u[i] = ui;
             ub[i] = c;
             ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
-            z[i] = (ui - c) / (load ? Math.max(floor[i]!, Math.sqrt(sdSquared[i]!)) : floor[i]!);
+            z[i] = (ui - c) / floor[i]!;
           }
         } else {
           for (let i = 0; i < values.length; i++) {
@@ -665,7 +678,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             total += ui;
             base += b.center;
             sdSq += (b.sd ?? 0) ** 2;
-            const floor = Math.max(b.spread, 0.05 * Math.abs(b.center), load ? (b.sd ?? 0) : 0, 1e-9);
+            const floor = zFloor(b, mech.load);
             u[i] = ui;
             ub[i] = b.center;
             ratio[i] = ui / Math.max(b.center, 1e-12);
@@ -1004,12 +1017,12 @@ interface FixedBases {
 /** tile of points transposed together: its stretch of every series stays in cache while it is copied */
 const TILE = 64;
 
-function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number): FixedBases {
+function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number, load?: boolean): FixedBases {
   const n = bases.length;
   const f: FixedBases = { center: new Float64Array(n), floor: new Float64Array(n), sdSquared: new Float64Array(n), usage: new Float64Array(n * Math.max(0, points - W)) };
   bases.forEach((b, i) => {
     f.center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
-    f.floor[i] = Math.max(b.spread, 0.05 * Math.abs(b.center), 1e-9);
+    f.floor[i] = zFloor(b, load);
     f.sdSquared[i] = (b.sd ?? 0) ** 2;
   });
   const { usage } = f;

@@ -213,7 +213,7 @@ export async function startLoad(s: Sizes, dir: string): Promise<Load> {
     timers.push(
       setInterval(() => {
         const batch: AccessLogEntry[] = [];
-        for (let i = 0; i < s.logLinesPerSecond / 10; i++) batch.push(syntheticEntry(logLine, tname((logLine++ * 7) % s.tenants)));
+        for (let i = 0; i < s.logLinesPerSecond / 10; i++, logLine++) batch.push(syntheticEntry(logLine, tname((logLine * 7) % s.tenants)));
         log!.write(batch);
       }, 100),
     );

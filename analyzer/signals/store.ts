@@ -2,7 +2,7 @@
  * The embedded signal store: bounded ring buffers in typed arrays, two tiers per series.
  *  - fine: every sample at the collection resolution (15 s) for the recent hours detection needs;
  *  - coarse: 5-minute means for the whole retention, which is what time-of-day baselines need.
- * Memory is fixed per series (≈ 50 KB for 6 h fine + 8 days coarse, as stats().bytes counts it) and the number of series is
+ * Memory is fixed per series (fine slots × 12 + coarse slots × 14 bytes, as stats().bytes counts it) and the number of series is
  * capped, so memory is bounded by construction. Out-of-order and duplicate samples within the fine
  * horizon land in their slot (the last write wins); samples older than the horizon are dropped and
  * counted. A snapshot file keeps the store across restarts.
