@@ -326,6 +326,47 @@ describe('analyzer on the simulated fleet', () => {
     expect(stormOnly[0]!.evidence?.[0]).toMatchObject({ mechanism: 'connections', utilisation: 9 / 600 });
   });
 
+  it('a connection storm is named by its session churn, not by a light tenant caught once in a wait', async () => {
+    // pgbench -C on 12 clients: the antagonist opens ~600 sessions/s (none before), its connection count
+    // flickers 1 → 5-9, and no wait sample sees the backends' start-up. The light tenants' sampled load is
+    // mostly 0 with a 0.5 now and then, and stark is caught once in an IO wait during the storm.
+    const step = 2000;
+    const onset = 40;
+    const light = ['acme', 'globex', 'initech', 'stark', 'umbrella'];
+    const run = async (churn: number | undefined) => {
+      const store = createSignalStore({ resolutionMs: step });
+      const rnd = mulberry32(11);
+      const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-eval', sub }, T0 + j * step, v);
+      for (let j = 0; j < onset + 15; j++) {
+        const hot = j >= onset;
+        store.append({ signal: 'postgres.max_connections', tenant: RESOURCE_SERIES, resource: 'pg-eval', sub: '' }, T0 + j * step, 600);
+        for (const t of [...light, 'hooli']) {
+          const storm = t === 'hooli' && hot;
+          put('postgres.mean_query_seconds', t, '', j, (t === 'hooli' ? 0.001 : 0.009 * (hot ? 2.2 : 1)) * (1 + 0.05 * (rnd() - 0.5)));
+          put('postgres.connections', t, '', j, storm ? 5 + Math.floor(rnd() * 5) : 1);
+          // the forks take the CPU: a light tenant's query runs longer and is caught active more often
+          put('postgres.load_sessions', t, 'CPU', j, rnd() < (hot ? 0.4 : 0.12) ? 0.5 : 0);
+          put('postgres.load_sessions', t, 'IO', j, t === 'stark' && j === onset + 10 ? 0.5 : 0);
+          if (churn !== undefined) put('postgres.session_rate', t, '', j, storm ? churn * (1 + 0.1 * (rnd() - 0.5)) : 0);
+        }
+      }
+      const clock = new ManualClock(T0 + (onset + 14) * step);
+      const analyzer = createAnalyzer({ stepMs: step }, { signals: store, clock, logger: createMemoryLogger() });
+      return (await analyzer.tick()).findings.filter((f) => f.kind === 'noisy-neighbor');
+    };
+    const storm = await run(600);
+    expect(storm.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'connections']]);
+    expect(storm[0]!.suspect).toMatchObject({ signal: 'postgres.session_rate' });
+    expect(storm[0]!.victims.map((v) => v.tenant).sort()).toEqual(light);
+    // without the churn signal (a collector before PostgreSQL 14 has no pg_stat_database.sessions) the storm
+    // shows only as a count far below max_connections beside sampling noise: no light tenant is named
+    const countOnly = await run(undefined);
+    for (const f of countOnly) expect(f.suspect?.tenant).toBe('hooli');
+    // a few reconnections a second (a rollout) are not a storm: the dimension needs a real part of a core
+    const trickle = await run(3);
+    expect(trickle.filter((f) => f.suspect?.signal === 'postgres.session_rate')).toEqual([]);
+  });
+
   it('a past window asked through analyze() does not change the bands the live tick exports', async () => {
     const clock = new ManualClock(T0 + 17 * 3_600_000); // the live loop at 17:00, the dispatch wave
     const { analyzer } = setup([], clock);

@@ -55,6 +55,8 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
       return T(rate('tenantscope_pg_wait_load_seconds_total', ', wait_event_type'), 'wait_event_type');
     case 'postgres.connections':
       return T(gauge('tenantscope_pg_connections'));
+    case 'postgres.session_rate':
+      return T(rate('tenantscope_pg_sessions_total'));
     case 'postgres.blks_read_rate':
       return T(rate('tenantscope_pg_blks_read_total'));
     case 'postgres.lock_waiting_sessions':

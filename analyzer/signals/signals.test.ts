@@ -128,6 +128,27 @@ describe('registry sampler', () => {
     expect([...r.series[0]!.values]).toEqual([Number.NaN, 10, 2]);
   });
 
+  it('reads session churn per tenant from pg_stat_database.sessions, summed over the tenant\'s databases', async () => {
+    const registry = new Registry();
+    const { Counter } = await import('prom-client');
+    const sessions = new Counter({ name: 'tenantscope_pg_sessions_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
+    const store = createSignalStore();
+    const sampler = createRegistrySampler(registry, store);
+    const db = (tenant: string, datname: string) => ({ tenant, pg_cluster: 'pg-main', datname });
+    for (const [t, d] of [['acme', 'acme_prod'], ['acme', 'acme_reports'], ['globex', 'globex_prod']] as const) sessions.inc(db(t, d), 100);
+    await sampler.sample(T0);
+    // acme's two databases open 300 and 150 sessions in 15 s (a connection per request), globex 15
+    sessions.inc(db('acme', 'acme_prod'), 300);
+    sessions.inc(db('acme', 'acme_reports'), 150);
+    sessions.inc(db('globex', 'globex_prod'), 15);
+    await sampler.sample(T0 + 15_000);
+    const r = await store.range({ signals: ['postgres.session_rate'] }, T0 + 15_000, T0 + 15_000, 15_000);
+    const get = (tenant: string) => r.series.find((x) => x.tenant === tenant)?.values[0];
+    expect(get('acme')).toBe(30);
+    expect(get('globex')).toBe(1);
+    expect(r.series).toHaveLength(2);
+  });
+
   it('a PostgreSQL tenant without a wait-load counter of a type had 0 load of it, not unknown', async () => {
     const registry = new Registry();
     const { Counter } = await import('prom-client');

@@ -28,6 +28,7 @@ export const SIGNALS = {
   'postgres.mean_query_seconds': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'victim', unit: 'seconds' },
   'postgres.load_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions', sub: 'wait_event_type' },
   'postgres.connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'connections' },
+  'postgres.session_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions/s' },
   'postgres.blks_read_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'blocks/s' },
   'postgres.lock_waiting_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions' },
   'postgres.max_connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'resource', role: 'capacity', unit: 'connections' },
