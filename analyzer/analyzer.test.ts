@@ -302,7 +302,8 @@ describe('analyzer on the simulated fleet', () => {
     const step = 2000;
     const onset = 40;
     const light = ['acme', 'globex', 'initech', 'stark'];
-    const run = async (cpuToo: boolean) => {
+    /** cpuFrom: the point from which the antagonist's CPU load has tripled (never when undefined) */
+    const run = async (cpuFrom: number | undefined) => {
       const store = createSignalStore({ resolutionMs: step });
       const rnd = mulberry32(5);
       const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-live', sub }, T0 + j * step, v);
@@ -312,16 +313,20 @@ describe('analyzer on the simulated fleet', () => {
         for (const t of [...light, 'hooli']) {
           put('postgres.mean_query_seconds', t, '', j, 0.009 * (hot && t !== 'hooli' ? 3 : 1) * (1 + 0.05 * (rnd() - 0.5)));
           put('postgres.connections', t, '', j, t === 'hooli' && hot ? 5 : 1);
-          put('postgres.load_sessions', t, 'CPU', j, t === 'hooli' && hot && cpuToo ? 1.5 : 0.5 + 0.1 * (rnd() - 0.5));
+          put('postgres.load_sessions', t, 'CPU', j, t === 'hooli' && cpuFrom !== undefined && j >= cpuFrom ? 1.5 : 0.5 + 0.1 * (rnd() - 0.5));
         }
       }
       const clock = new ManualClock(T0 + (onset + 19) * step);
       const analyzer = createAnalyzer({ stepMs: step }, { signals: store, clock, logger: createMemoryLogger() });
       return (await analyzer.tick()).findings.filter((f) => f.kind === 'noisy-neighbor');
     };
-    const withCpu = await run(true);
+    const withCpu = await run(onset);
     expect(withCpu.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
-    const stormOnly = await run(false);
+    // the count moves at once, the sampled load only later (here for 14 of the 20 points): the episode's
+    // mechanism is still the load, the count named at its first points only because nothing else had moved
+    const cpuLate = await run(onset + 14);
+    expect(cpuLate.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
+    const stormOnly = await run(undefined);
     expect(stormOnly.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'connections']]);
     expect(stormOnly[0]!.evidence?.[0]).toMatchObject({ mechanism: 'connections', utilisation: 9 / 600 });
   });

@@ -273,6 +273,8 @@ export interface PointDetection {
   resourceKind: ResourceKind;
   resourceId: string;
   mechanism: string | undefined;
+  /** the mechanism is a count far below its limit, named only because no load moved at this point */
+  mechanismFarFromCapacity: boolean;
   suspect: string | undefined;
   share: number | undefined;
   baselineShare: number | undefined;
@@ -308,6 +310,8 @@ function zFloor(b: Baseline, load = false): number {
 
 /** the utilisation of a counted capacity (connections, memory) from which it is itself the contended resource */
 const NEAR_CAPACITY = 0.7;
+/** an episode point's vote for a mechanism that was a count far from its capacity (episodes last far fewer points than 1/this) */
+const FAR_FROM_CAPACITY_VOTE = 1e-6;
 const NO_SLOTS: (Baseline | undefined)[] = [];
 /** why a victim of one candidate resource is its own (selfMark bits): a suspect, its own usage surged, lock waits in its own database */
 const SUSPECT = 1;
@@ -797,6 +801,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
       const contended = best?.contended ?? false;
+      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best);
       const ranked = bd ? topRisers(bd, minShareRise) : [];
       // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
       // and, beside another suspect, not a small fraction of what that one added: one sample catching a
@@ -845,6 +850,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             resourceKind: c.kind,
             resourceId: c.id,
             mechanism: best!.mech.name,
+            mechanismFarFromCapacity,
             suspect: s.tenant,
             share: s.u / best!.total,
             baselineShare: shareBase,
@@ -863,6 +869,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           resourceKind: c.kind,
           resourceId: c.id,
           mechanism: contended ? best?.mech.name : undefined,
+          mechanismFarFromCapacity,
           suspect: undefined,
           share: undefined,
           baselineShare: undefined,
@@ -889,6 +896,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
           resourceKind: c.kind,
           resourceId: c.id,
           mechanism: lockBound ? 'locks' : ownUsage ? best?.mech.name : undefined,
+          mechanismFarFromCapacity: !lockBound && mechanismFarFromCapacity,
           suspect: undefined,
           share: undefined,
           baselineShare: undefined,
@@ -1152,7 +1160,10 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     e.latest = d;
     e.confidence = Math.max(e.confidence, d.confidence);
     if (sev[d.severity] > sev[e.severity]) e.severity = d.severity;
-    if (d.mechanism) e.mechanisms.set(d.mechanism, (e.mechanisms.get(d.mechanism) ?? 0) + 1);
+    // a point that named a count far below its limit (connections at 2 % of max_connections) only because
+    // no load had moved yet — a gauge moves at once, a sampled rate one step later — votes only when no
+    // point of the episode named a load: any one such point outweighs all of them
+    if (d.mechanism) e.mechanisms.set(d.mechanism, (e.mechanisms.get(d.mechanism) ?? 0) + (d.mechanismFarFromCapacity ? FAR_FROM_CAPACITY_VOTE : 1));
     e.shareSum += d.share ?? 0;
     const j = d.j;
     for (const k of d.victims) {
