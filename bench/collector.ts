@@ -248,8 +248,8 @@ export const SIZES = { full: FULL, quick: QUICK };
 
 interface Variant {
   label: string;
-  /** NODE_OPTIONS of the collector process ('' = Node's defaults) */
-  nodeOptions: string;
+  /** environment the collector process gets on top of the bench's (none = Node's and glibc's defaults) */
+  env: Record<string, string>;
 }
 
 interface RunResult {
@@ -265,13 +265,13 @@ interface RunResult {
   startCpuS: number;
 }
 
-/** NODE_OPTIONS the shipped Deployment gives the collector (deploy/deployment.yaml), '' when none */
-function deployedNodeOptions(): string {
+/** the environment the shipped Deployment gives the collector (deploy/deployment.yaml): NODE_OPTIONS, MALLOC_ARENA_MAX */
+function deployedEnv(): Record<string, string> {
   type Doc = { kind?: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } };
   const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'deployment.yaml'), 'utf8')).map((d) => d.toJS() as Doc | null);
   const deployment = docs.find((d) => d?.kind === 'Deployment');
   const env = deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  return Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
 }
 
 /** one collector process against the running load: ready, warm-up, measured intervals */
@@ -280,8 +280,9 @@ async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: L
   let stderrTail = '';
   const started = performance.now();
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
-  if (v.nodeOptions) env.NODE_OPTIONS = v.nodeOptions;
-  else delete env.NODE_OPTIONS;
+  delete env.NODE_OPTIONS;
+  delete env.MALLOC_ARENA_MAX;
+  Object.assign(env, v.env);
   const proc = spawn(argv[0]!, [...argv.slice(1), 'collect', '--config', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env });
   proc.stderr!.on('data', (b: Buffer) => {
     stderrTail = (stderrTail + b.toString('utf8')).slice(-4000);
@@ -382,11 +383,12 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
     const { argv, how } = command(ctx);
     ctx.progress(`seeding the stand-ins: ${s.tenants} namespaces, ${s.tenants * s.podsPerTenant} pods, ${s.nodes} nodes`);
     load = await startLoad(s, dir);
-    const deployed = deployedNodeOptions();
-    // the collector as shipped (the Deployment's NODE_OPTIONS), then with Node's defaults, against the same load
+    const deployed = deployedEnv();
+    const shown = Object.entries(deployed).map(([k, v]) => `${k}=${v}`).join(', ');
+    // the collector as shipped (the Deployment's environment), then with Node's and glibc's defaults, against the same load
     const variants: Variant[] = [
-      { label: deployed ? `as deployed (NODE_OPTIONS=${deployed})` : 'as deployed (no NODE_OPTIONS)', nodeOptions: deployed },
-      ...(deployed ? [{ label: "Node's defaults (no NODE_OPTIONS)", nodeOptions: '' }] : []),
+      { label: shown ? `as deployed (${shown})` : 'as deployed (no environment)', env: deployed },
+      ...(shown ? [{ label: 'defaults (no NODE_OPTIONS, no MALLOC_ARENA_MAX)', env: {} }] : []),
     ];
     const results: RunResult[] = [];
     for (const v of variants) results.push(await runCollector(ctx, s, argv, load, dir, v));
@@ -426,7 +428,7 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
       '',
       `For scale, the floor under these figures: a bare Node ${process.version} process holds ${f0(bareRss)} MiB RSS; the same after importing \`@kubernetes/client-node\` (the collector's Kubernetes client, loaded when a Kubernetes source is configured) and two full GCs, before any object is listed, ${f0(clientNodeRss)} MiB (+${f0(clientNodeRss - bareRss)} MiB).`,
       '',
-      `Collector: ${how}, \`collect --config <tmp yaml>\` (collection and /metrics, no analysis), every interval 15 s (Kubernetes metrics.k8s.io read and tenant families, Traefik scrape, collector scrape interval); Node ${process.version}. “As deployed” runs it with the NODE_OPTIONS of deploy/deployment.yaml (the heap cap that keeps it under the container's memory limit); Node's defaults size the heap from the machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB, so V8 lets garbage accumulate far longer between major GCs. Watched objects: ${k8sObjects || '?'}; access-log lines read (first run): ${logLines}.`,
+      `Collector: ${how}, \`collect --config <tmp yaml>\` (collection and /metrics, no analysis), every interval 15 s (Kubernetes metrics.k8s.io read and tenant families, Traefik scrape, collector scrape interval); Node ${process.version}. “As deployed” runs it with the environment of deploy/deployment.yaml (NODE_OPTIONS: the old-generation cap that keeps it under the container's memory limit and a smaller young generation; MALLOC_ARENA_MAX: fewer glibc malloc arenas for the libuv and V8 threads); the defaults size the heap from the machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB, so V8 lets garbage accumulate far longer between major GCs. Watched objects: ${k8sObjects || '?'}; access-log lines read (first run): ${logLines}.`,
       '',
       `Load: the Kubernetes API stand-in (in the bench process) with ${s.tenants} tenant namespaces, ${s.tenants * s.podsPerTenant} pods (2 containers each, requests and limits) on ${s.nodes} nodes in 4 pools, one ResourceQuota and one backup CronJob per tenant, metrics.k8s.io usage for every pod and node (values change every 15 s); list pages of 500, watches with bookmarks every 60 s; ${s.podUpdatesPerSecond} pod MODIFIED event(s) per second plus one OOM kill every 10 s on the watch. The Traefik stand-in with ${s.tenants} tenant services (4 status codes each, counters advancing per scrape) and its JSON access log receiving ${s.logLinesPerSecond} lines/s (written every 100 ms; chained routers, unmatched 404s, 401s). /metrics is scraped every 15 s like Prometheus. The runs are sequential against the same stand-ins.`,
       '',
