@@ -9,7 +9,7 @@ import { computeBands, learnThresholds, type BandState } from './bands.js';
 import { robust, slotBaselines } from './baseline.js';
 import { detect, type KeyedSeries } from './detect.js';
 import { analysisSchema } from './contract/index.js';
-import type { BandResult } from './types.js';
+import type { BandResult, Finding } from './types.js';
 import { createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
@@ -302,8 +302,11 @@ describe('analyzer on the simulated fleet', () => {
     const step = 2000;
     const onset = 40;
     const light = ['acme', 'globex', 'initech', 'stark'];
-    /** cpuFrom: the point from which the antagonist's CPU load has tripled (never when undefined) */
-    const run = async (cpuFrom: number | undefined) => {
+    /**
+     * cpuFrom: the point from which the antagonist's CPU load has tripled (never when undefined);
+     * reconnect: session starts per second of a light tenant (initech) from point `at` for `steps` points
+     */
+    const run = async (cpuFrom: number | undefined, reconnect?: { perSecond: number; at: number; steps: number }) => {
       const store = createSignalStore({ resolutionMs: step });
       const rnd = mulberry32(5);
       const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-live', sub }, T0 + j * step, v);
@@ -314,6 +317,7 @@ describe('analyzer on the simulated fleet', () => {
           put('postgres.mean_query_seconds', t, '', j, 0.009 * (hot && t !== 'hooli' ? 3 : 1) * (1 + 0.05 * (rnd() - 0.5)));
           put('postgres.connections', t, '', j, t === 'hooli' && hot ? 5 : 1);
           put('postgres.load_sessions', t, 'CPU', j, t === 'hooli' && cpuFrom !== undefined && j >= cpuFrom ? 1.5 : 0.5 + 0.1 * (rnd() - 0.5));
+          if (reconnect) put('postgres.session_rate', t, '', j, t === 'initech' && j >= reconnect.at && j < reconnect.at + reconnect.steps ? reconnect.perSecond : 0);
         }
       }
       const clock = new ManualClock(T0 + (onset + 19) * step);
@@ -323,9 +327,17 @@ describe('analyzer on the simulated fleet', () => {
     const withCpu = await run(onset);
     expect(withCpu.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
     // the count moves at once, the sampled load only later (here for 14 of the 20 points): the episode's
-    // mechanism is still the load, the count named at its first points only because nothing else had moved
+    // mechanism is still the load, the count named at its first points only because nothing else had moved,
+    // and what the finding shows of the suspect is its CPU, not its connection count
     const cpuLate = await run(onset + 14);
-    expect(cpuLate.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
+    expect(cpuLate.map((f) => [f.suspect?.tenant, f.resource.mechanism, f.suspect?.signal])).toEqual([['hooli', 'cpu', 'postgres.load_sessions{wait_event_type="CPU"}']]);
+    expect(cpuLate[0]!.evidence?.[0]).toMatchObject({ mechanism: 'cpu', signal: 'postgres.load_sessions{CPU}' });
+    // a light victim reconnecting meanwhile (a rollout: 60 starts/s for one step, or 30/s for three) holds all
+    // of the churn, yet adds a quarter core or less beside the antagonist's CPU: it is no one's antagonist
+    for (const reconnect of [{ perSecond: 60, at: onset + 10, steps: 1 }, { perSecond: 30, at: onset + 10, steps: 3 }]) {
+      const r = await run(onset, reconnect);
+      expect(r.map((f) => [f.suspect?.tenant, f.resource.mechanism]), JSON.stringify(reconnect)).toEqual([['hooli', 'cpu']]);
+    }
     const stormOnly = await run(undefined);
     expect(stormOnly.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'connections']]);
     expect(stormOnly[0]!.evidence?.[0]).toMatchObject({ mechanism: 'connections', utilisation: 9 / 600 });
@@ -341,6 +353,8 @@ describe('analyzer on the simulated fleet', () => {
     const run = async (churn: number | undefined) => {
       const store = createSignalStore({ resolutionMs: step });
       const rnd = mulberry32(11);
+      // the churn's own noise, so every run sees the same wait samples and latencies
+      const churnRnd = mulberry32(12);
       const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-eval', sub }, T0 + j * step, v);
       for (let j = 0; j < onset + 15; j++) {
         const hot = j >= onset;
@@ -352,7 +366,7 @@ describe('analyzer on the simulated fleet', () => {
           // the forks take the CPU: a light tenant's query runs longer and is caught active more often
           put('postgres.load_sessions', t, 'CPU', j, rnd() < (hot ? 0.4 : 0.12) ? 0.5 : 0);
           put('postgres.load_sessions', t, 'IO', j, t === 'stark' && j === onset + 10 ? 0.5 : 0);
-          if (churn !== undefined) put('postgres.session_rate', t, '', j, storm ? churn * (1 + 0.1 * (rnd() - 0.5)) : 0);
+          if (churn !== undefined) put('postgres.session_rate', t, '', j, storm ? churn * (1 + 0.1 * (churnRnd() - 0.5)) : 0);
         }
       }
       const clock = new ManualClock(T0 + (onset + 14) * step);
@@ -365,11 +379,13 @@ describe('analyzer on the simulated fleet', () => {
     expect(storm[0]!.victims.map((v) => v.tenant).sort()).toEqual(light);
     // without the churn signal (a collector before PostgreSQL 14 has no pg_stat_database.sessions) the storm
     // shows only as a count far below max_connections beside sampling noise: no light tenant is named
+    const named = (fs: Finding[]) => fs.map((f) => [f.suspect?.tenant, f.resource.mechanism, f.suspect?.signal]);
     const countOnly = await run(undefined);
-    for (const f of countOnly) expect(f.suspect?.tenant).toBe('hooli');
-    // a few reconnections a second (a rollout) are not a storm: the dimension needs a real part of a core
-    const trickle = await run(3);
-    expect(trickle.filter((f) => f.suspect?.signal === 'postgres.session_rate')).toEqual([]);
+    expect(named(countOnly)).toEqual([['hooli', 'connections', 'postgres.connections']]);
+    // churn below a tenth of what one core starts (20/s of 225) is not what names the storm: the count does
+    expect(named(await run(20))).toEqual(named(countOnly));
+    // above it (30/s) the churn does
+    expect(named(await run(30))).toEqual([['hooli', 'connections', 'postgres.session_rate']]);
   });
 
   it('a past window asked through analyze() does not change the bands the live tick exports', async () => {

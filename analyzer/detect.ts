@@ -237,12 +237,11 @@ interface Mech {
 
 /**
  * PostgreSQL sessions one core can start per second (fork, authentication, catalog cache set-up, one
- * trivial query, exit). Measured with `pgbench -C` (SELECT 1 per connection, 1–4 clients, 8 s) against
- * PostgreSQL 15 on the 2-core EPYC that runs the benches: 4.1–4.8 ms of server CPU per session (the
- * postmaster's children's CPU over pg_stat_database.sessions), i.e. 208–242 per core-second. A session
- * rate is weighed as a share of one core: a rise of 24/s is the 10 % a load dimension needs to count.
+ * trivial query, exit): the single-client figure of `npm run bench -- sessions` (bench/RESULTS.md,
+ * "PostgreSQL session start cost"). A session rate is weighed as a share of one core, so a rise needs
+ * a tenth of this (MIN_LOAD_LIFT) to count.
  */
-const SESSION_STARTS_PER_CORE_SECOND = 240;
+const SESSION_STARTS_PER_CORE_SECOND = 225;
 
 const MECHANISMS: Record<ResourceKind, Mech[]> = {
   node: [
@@ -310,8 +309,6 @@ function zFloor(b: Baseline, load = false): number {
 
 /** the utilisation of a counted capacity (connections, memory) from which it is itself the contended resource */
 const NEAR_CAPACITY = 0.7;
-/** an episode point's vote for a mechanism that was a count far from its capacity (episodes last far fewer points than 1/this) */
-const FAR_FROM_CAPACITY_VOTE = 1e-6;
 const NO_SLOTS: (Baseline | undefined)[] = [];
 /** why a victim of one candidate resource is its own (selfMark bits): a suspect, its own usage surged, lock waits in its own database */
 const SUSPECT = 1;
@@ -756,14 +753,24 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // when one of them surged too. The count still names the suspect when nothing else moved (a
       // connection storm whose cost is backend start-up, which no wait sample sees).
       const farFromCapacity = (k: Cand) => !k.mech.load && Number.isFinite(k.util) && k.util < NEAR_CAPACITY;
+      const capped = (k: Cand) => Number.isFinite(k.cap) && k.cap > 0;
+      // what a load's top riser added, in the unit of the resource's uncapped loads: active sessions, i.e.
+      // busy cores — a capped load's share of its capacity is in that unit too (session starts against
+      // the starts one core absorbs), so the two kinds can be weighed against each other
+      const coreLift = (k: Cand) => (capped(k) ? k.lift / k.cap : k.lift);
       const outranks = (a: Cand, b: Cand) => {
         const fa = farFromCapacity(a);
-        return fa !== farFromCapacity(b) ? !fa : a.topRise > b.topRise;
+        if (fa !== farFromCapacity(b)) return !fa;
+        // loads of different kinds (session churn beside wait types) by what their top riser added: one
+        // tenant reconnecting holds all of the churn (a share rise near 1) yet may add far less than the
+        // antagonist's CPU; loads of one kind by share rise, as under contention all of them inflate
+        if (a.mech.load && b.mech.load && capped(a) !== capped(b)) return coreLift(a) > coreLift(b);
+        return a.topRise > b.topRise;
       };
-      const liftShare = (k: Cand, lift: number) => lift / (Number.isFinite(k.cap) && k.cap > 0 ? k.cap : loadNow);
+      const liftShare = (k: Cand, lift: number) => lift / (capped(k) ? k.cap : loadNow);
       // a time-based dimension can carry suspects only when its top riser added a real part of the load,
-      // and, among the wait types of one resource (one unit), not a small fraction of what another added
-      const meaningful = (k: Cand) => !k.mech.load || (liftShare(k, k.lift) >= MIN_LOAD_LIFT && (Number.isFinite(k.cap) || k.lift >= COMPARABLE_LIFT * maxLoadLift));
+      // and not a small fraction of what another load's top riser added
+      const meaningful = (k: Cand) => !k.mech.load || (liftShare(k, k.lift) >= MIN_LOAD_LIFT && coreLift(k) >= COMPARABLE_LIFT * maxLoadLift);
       let best: Cand | undefined;
       let eligibleBest: Cand | undefined;
       let busiest: Cand | undefined;
@@ -801,7 +808,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
       const contended = best?.contended ?? false;
-      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best);
+      // only where a load could have lagged the count (a sampled rate moves a step after a gauge)
+      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && MECHANISMS[c.kind].some((m) => m.load);
       const ranked = bd ? topRisers(bd, minShareRise) : [];
       // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
       // and, beside another suspect, not a small fraction of what that one added: one sample catching a
@@ -1116,6 +1124,31 @@ function episodeId(kind: string, resourceKind: string, resourceId: string, who: 
   return createHash('sha256').update(`${episodeKey(kind, resourceKind, resourceId, who)}|${when}`).digest('hex').slice(0, 16);
 }
 
+/** an episode's points that named one mechanism: its votes, and the points whose figures are published when it wins */
+interface MechanismVotes {
+  /** points that named it with a load, or a count near its capacity, behind it */
+  votes: number;
+  /** points that named it only as a count far below its limit, before any load had moved */
+  weakVotes: number;
+  first: PointDetection;
+  latest: PointDetection;
+  shareSum: number;
+}
+
+/**
+ * The mechanism an episode is published with: the one most of its points named. A point that named a
+ * count far below its limit (connections at 2 % of max_connections) only because no load had moved
+ * yet — a gauge moves at once, a sampled rate one step later — counts only when no point named a load.
+ */
+function winningMechanism(m: ReadonlyMap<string, MechanismVotes>): [string, MechanismVotes] | undefined {
+  let won: [string, MechanismVotes] | undefined;
+  for (const entry of m) {
+    const [, v] = entry;
+    if (!won || v.votes > won[1].votes || (v.votes === won[1].votes && v.weakVotes > won[1].weakVotes)) won = entry;
+  }
+  return won;
+}
+
 function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap: number, onsetBack: Int32Array, topology: Topology, vt: VictimTable): DetectResult {
   const { startMs, stepMs, points } = range;
   const vs = vt.series;
@@ -1126,7 +1159,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     victims: EpisodeVictims;
     confidence: number;
     severity: Severity;
-    mechanisms: Map<string, number>;
+    mechanisms: Map<string, MechanismVotes>;
     shareSum: number;
     latest: PointDetection;
   }
@@ -1160,10 +1193,14 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     e.latest = d;
     e.confidence = Math.max(e.confidence, d.confidence);
     if (sev[d.severity] > sev[e.severity]) e.severity = d.severity;
-    // a point that named a count far below its limit (connections at 2 % of max_connections) only because
-    // no load had moved yet — a gauge moves at once, a sampled rate one step later — votes only when no
-    // point of the episode named a load: any one such point outweighs all of them
-    if (d.mechanism) e.mechanisms.set(d.mechanism, (e.mechanisms.get(d.mechanism) ?? 0) + (d.mechanismFarFromCapacity ? FAR_FROM_CAPACITY_VOTE : 1));
+    if (d.mechanism) {
+      let m = e.mechanisms.get(d.mechanism);
+      if (!m) e.mechanisms.set(d.mechanism, (m = { votes: 0, weakVotes: 0, first: d, latest: d, shareSum: 0 }));
+      if (d.mechanismFarFromCapacity) m.weakVotes++;
+      else m.votes++;
+      m.latest = d;
+      m.shareSum += d.share ?? 0;
+    }
     e.shareSum += d.share ?? 0;
     const j = d.j;
     for (const k of d.victims) {
@@ -1186,7 +1223,11 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     let id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT);
     if (usedIds.has(id)) id = episodeId(d.kind, d.resourceKind, d.resourceId, who, startT, true);
     usedIds.add(id);
-    const mechanism = [...e.mechanisms.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const won = winningMechanism(e.mechanisms);
+    const mechanism = won?.[0];
+    // the suspect's figures, ranking and resource evidence are those of the points that named the mechanism
+    const shown = won?.[1];
+    const suspectPoint = shown?.first ?? d;
     // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
     const victims = e.victims.published().map(({ k, j }) => {
       const v = vs[k]!;
@@ -1201,17 +1242,22 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
       end: ended ? new Date(startMs + (e.last + 1) * stepMs).toISOString() : null,
       suspect:
         d.kind === 'noisy-neighbor'
-          ? { tenant: d.suspect!, share: round(e.shareSum / e.count), baselineShare: round(d.baselineShare ?? 0), signal: d.suspectSignal ?? '' }
+          ? {
+              tenant: d.suspect!,
+              share: round(shown ? shown.shareSum / (shown.votes + shown.weakVotes) : e.shareSum / e.count),
+              baselineShare: round(suspectPoint.baselineShare ?? 0),
+              signal: suspectPoint.suspectSignal ?? '',
+            }
           : null,
       victims,
       confidence: round(confidence),
       severity: e.severity,
       evidence: [
-        e.latest.evidence,
+        (shown?.latest ?? e.latest).evidence,
         ...victims.slice(0, 10).map((v) => ({ type: 'victim', tenant: v.tenant, signal: v.signal, baseline: v.baseline, observed: v.observed })),
         { type: 'detection', points: e.count, stepSeconds: stepMs / 1000, firstDetectedAt: new Date(startMs + d.j * stepMs).toISOString() },
       ],
-      ranking: d.ranking,
+      ranking: suspectPoint.ranking,
       summary: summary(d.kind, d.resourceKind, d.resourceId, mechanism, d.suspect, victims.map((v) => v.tenant), startT, confidence),
     };
     findings.push(f);

@@ -7,7 +7,7 @@
  * Only when every query fails does range() throw.
  */
 import { redactUrl, SourceError } from '../../lib/errors.js';
-import type { TenantResolver } from '../../tenancy/index.js';
+import { UNATTRIBUTED_TENANT, type TenantResolver } from '../../tenancy/index.js';
 import { grid, REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, SIGNALS, type Series, type SignalName, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
 
 export interface PrometheusSourceOptions {
@@ -56,7 +56,8 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
     case 'postgres.connections':
       return T(gauge('tenantscope_pg_connections'));
     case 'postgres.session_rate':
-      return T(rate('tenantscope_pg_sessions_total'));
+      // counted per database: a shared database's churn is no one tenant's (as in the embedded sampler)
+      return T(rate(`tenantscope_pg_sessions_total{tenant!="${UNATTRIBUTED_TENANT}"}`));
     case 'postgres.blks_read_rate':
       return T(rate('tenantscope_pg_blks_read_total'));
     case 'postgres.lock_waiting_sessions':

@@ -6,6 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { counterIncrement, labelKey } from '../../collector/series.js';
+import { UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
 import { REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
@@ -180,8 +181,11 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       });
       for (const e of conns.values()) add('postgres.connections', e.id[0], e.id[1], '', e.v);
       // sessions established per second (pg_stat_database.sessions): the churn of a connection storm, whose
-      // cost (a backend forked and initialised per connection) no wait sample sees
-      each('tenantscope_pg_sessions_total', (v) => add('postgres.session_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_sessions_total', v)));
+      // cost (a backend forked and initialised per connection) no wait sample sees. Counted per database:
+      // a shared database's (tenant _unattributed) churn is no one tenant's and is left out
+      each('tenantscope_pg_sessions_total', (v) => {
+        if (v.labels.tenant !== UNATTRIBUTED_TENANT) add('postgres.session_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_sessions_total', v));
+      });
       each('tenantscope_pg_blks_read_total', (v) => add('postgres.blks_read_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_blks_read_total', v)));
       each('tenantscope_pg_lock_waiting_sessions', (v) => add('postgres.lock_waiting_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), '', v.value));
       each('tenantscope_pg_max_connections', (v) => add('postgres.max_connections', RESOURCE_SERIES, s(v.labels.pg_cluster), '', v.value));

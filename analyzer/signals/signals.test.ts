@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { createMemoryLogger } from '../../lib/log.js';
-import { createTenantResolver } from '../../tenancy/index.js';
+import { createTenantResolver, UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
 import { createSimulatedFleet } from '../../collector/simulated/index.js';
 import { bucketQuantile, createRegistrySampler } from './registry-sampler.js';
 import { createPrometheusSignalSource } from './prometheus.js';
@@ -128,19 +128,22 @@ describe('registry sampler', () => {
     expect([...r.series[0]!.values]).toEqual([Number.NaN, 10, 2]);
   });
 
-  it('reads session churn per tenant from pg_stat_database.sessions, summed over the tenant\'s databases', async () => {
+  it('reads session churn per tenant from pg_stat_database.sessions, summed over the tenant\'s databases, none for a shared one', async () => {
     const registry = new Registry();
     const { Counter } = await import('prom-client');
     const sessions = new Counter({ name: 'tenantscope_pg_sessions_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
     const store = createSignalStore();
     const sampler = createRegistrySampler(registry, store);
     const db = (tenant: string, datname: string) => ({ tenant, pg_cluster: 'pg-main', datname });
-    for (const [t, d] of [['acme', 'acme_prod'], ['acme', 'acme_reports'], ['globex', 'globex_prod']] as const) sessions.inc(db(t, d), 100);
+    // a schema-per-tenant database is no one tenant's: its sessions stay with _unattributed
+    const dbs = [['acme', 'acme_prod'], ['acme', 'acme_reports'], ['globex', 'globex_prod'], [UNATTRIBUTED_TENANT, 'shared_erp']] as const;
+    for (const [t, d] of dbs) sessions.inc(db(t, d), 100);
     await sampler.sample(T0);
     // acme's two databases open 300 and 150 sessions in 15 s (a connection per request), globex 15
     sessions.inc(db('acme', 'acme_prod'), 300);
     sessions.inc(db('acme', 'acme_reports'), 150);
     sessions.inc(db('globex', 'globex_prod'), 15);
+    sessions.inc(db(UNATTRIBUTED_TENANT, 'shared_erp'), 900);
     await sampler.sample(T0 + 15_000);
     const r = await store.range({ signals: ['postgres.session_rate'] }, T0 + 15_000, T0 + 15_000, 15_000);
     const get = (tenant: string) => r.series.find((x) => x.tenant === tenant)?.values[0];
