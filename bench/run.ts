@@ -4,7 +4,7 @@
  */
 import { writeResults, type Bench, type BenchSection } from './harness.js';
 
-const BENCHES = ['postgres', 'redis', 'exposition', 'collector', 'analyzer'] as const;
+const BENCHES = ['postgres', 'redis', 'exposition', 'collector', 'analyzer', 'sessions'] as const;
 const registry: Record<string, () => Promise<{ default: Bench }>> = Object.fromEntries(
   BENCHES.map((b) => [b, () => import(`./${b}.js`) as Promise<{ default: Bench }>]),
 );
