@@ -280,8 +280,8 @@ async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: L
   let stderrTail = '';
   const started = performance.now();
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
-  delete env.NODE_OPTIONS;
-  delete env.MALLOC_ARENA_MAX;
+  // the defaults run gets none of the Deployment's variables, whatever the bench's own environment holds
+  for (const k of Object.keys(deployedEnv())) delete env[k];
   Object.assign(env, v.env);
   const proc = spawn(argv[0]!, [...argv.slice(1), 'collect', '--config', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env });
   proc.stderr!.on('data', (b: Buffer) => {
@@ -388,7 +388,7 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
     // the collector as shipped (the Deployment's environment), then with Node's and glibc's defaults, against the same load
     const variants: Variant[] = [
       { label: shown ? `as deployed (${shown})` : 'as deployed (no environment)', env: deployed },
-      ...(shown ? [{ label: 'defaults (no NODE_OPTIONS, no MALLOC_ARENA_MAX)', env: {} }] : []),
+      ...(shown ? [{ label: `defaults (no ${Object.keys(deployed).join(', no ')})`, env: {} }] : []),
     ];
     const results: RunResult[] = [];
     for (const v of variants) results.push(await runCollector(ctx, s, argv, load, dir, v));

@@ -29,6 +29,7 @@ const MECHS: Record<string, { name: string; signal: SignalName; sub: string }[]>
     { name: 'io', signal: 'postgres.load_sessions', sub: 'IO' },
     { name: 'wal', signal: 'postgres.load_sessions', sub: 'LWLock' },
     { name: 'connections', signal: 'postgres.connections', sub: '' },
+    { name: 'connections', signal: 'postgres.session_rate', sub: '' },
   ],
   redis: [
     { name: 'command-time', signal: 'redis.command_seconds_rate', sub: '' },
