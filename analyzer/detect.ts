@@ -698,7 +698,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             z[i] = (ui - b.center) / floor;
           }
         }
-        if (!(base > 0) && rows > 0) {
+        const idleMeans = !(base > 0) && rows > 0;
+        if (idleMeans) {
           // every member mostly idle (sampled active sessions are 0 most of the time, so every median
           // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
           // rise against the spread of such sampling across the members — one session caught active by
@@ -727,7 +728,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         let top = -1;
         for (let i = 0; i < values.length; i++) {
           if (!inc[i]) continue;
-          rise[i] = u[i]! / total - (fromNothing ? 0 : ub[i]! / base);
+          // baseline shares of mostly idle members come from a few samples: one sample that caught the
+          // surge's first moment gives its tenant the whole baseline share, and its surge then shows no
+          // rise in share at all — so there each member's rise is what it added, as a part of the load now
+          rise[i] = fromNothing ? u[i]! / total : idleMeans ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
           if (rise[i]! > topRise) {
             topRise = rise[i]!;
             top = i;
