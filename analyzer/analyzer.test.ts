@@ -35,6 +35,14 @@ function setup(episodes: Episode[], clock = new ManualClock(T0)) {
   return { model, signals, analyzer, clock };
 }
 
+
+/** a signal store of one PostgreSQL cluster on a grid of `step` ms from T0: per-tenant samples at point j, and its max_connections (600) */
+function pgCluster(resource: string, step: number) {
+  const store = createSignalStore({ resolutionMs: step });
+  const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource, sub }, T0 + j * step, v);
+  const maxConnections = (j: number) => store.append({ signal: 'postgres.max_connections', tenant: RESOURCE_SERIES, resource, sub: '' }, T0 + j * step, 600);
+  return { store, put, maxConnections };
+}
 describe('robust baselines', () => {
   it('median/MAD ignore an outlier and gaps; too few samples are unknown, not healthy', () => {
     const b = robust([1, 1.1, 0.9, 1, NaN, 1.05, 0.95, 1, 1000, 1]);
@@ -307,12 +315,11 @@ describe('analyzer on the simulated fleet', () => {
      * reconnect: session starts per second of a light tenant (initech) from point `at` for `steps` points
      */
     const run = async (cpuFrom: number | undefined, reconnect?: { perSecond: number; at: number; steps: number }) => {
-      const store = createSignalStore({ resolutionMs: step });
+      const { store, put, maxConnections } = pgCluster('pg-live', step);
       const rnd = mulberry32(5);
-      const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-live', sub }, T0 + j * step, v);
       for (let j = 0; j < onset + 20; j++) {
         const hot = j >= onset;
-        store.append({ signal: 'postgres.max_connections', tenant: RESOURCE_SERIES, resource: 'pg-live', sub: '' }, T0 + j * step, 600);
+        maxConnections(j);
         for (const t of [...light, 'hooli']) {
           put('postgres.mean_query_seconds', t, '', j, 0.009 * (hot && t !== 'hooli' ? 3 : 1) * (1 + 0.05 * (rnd() - 0.5)));
           put('postgres.connections', t, '', j, t === 'hooli' && hot ? 5 : 1);
@@ -352,14 +359,13 @@ describe('analyzer on the simulated fleet', () => {
     const light = ['acme', 'globex', 'initech', 'stark', 'umbrella'];
     /** leak: the storm's first sessions already counted in the last point before the onset */
     const run = async (churn: number | undefined, leak = false) => {
-      const store = createSignalStore({ resolutionMs: step });
+      const { store, put, maxConnections } = pgCluster('pg-eval', step);
       const rnd = mulberry32(11);
       // the churn's own noise, so every run sees the same wait samples and latencies
       const churnRnd = mulberry32(12);
-      const put = (signal: SignalName, tenant: string, sub: string, j: number, v: number) => store.append({ signal, tenant, resource: 'pg-eval', sub }, T0 + j * step, v);
       for (let j = 0; j < onset + 15; j++) {
         const hot = j >= onset;
-        store.append({ signal: 'postgres.max_connections', tenant: RESOURCE_SERIES, resource: 'pg-eval', sub: '' }, T0 + j * step, 600);
+        maxConnections(j);
         for (const t of [...light, 'hooli']) {
           const storm = t === 'hooli' && hot;
           put('postgres.mean_query_seconds', t, '', j, (t === 'hooli' ? 0.001 : 0.009 * (hot ? 2.2 : 1)) * (1 + 0.05 * (rnd() - 0.5)));

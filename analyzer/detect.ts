@@ -264,6 +264,9 @@ const MECHANISMS: Record<ResourceKind, Mech[]> = {
   ingress: [{ name: 'requests', signal: 'ingress.request_rate', sub: '' }],
 };
 
+/** resources with a sampled load, which can lag a count of the same cause by a step (a rate moves after a gauge) */
+const HAS_LOAD = new Set((Object.keys(MECHANISMS) as ResourceKind[]).filter((k) => MECHANISMS[k].some((m) => m.load)));
+
 const VICTIM_SIGNALS: SignalName[] = ['postgres.mean_query_seconds', 'ingress.p95_latency_seconds', 'ingress.error_ratio'];
 
 export interface PointDetection {
@@ -812,8 +815,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
       }
       const contended = best?.contended ?? false;
-      // only where a load could have lagged the count (a sampled rate moves a step after a gauge)
-      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && MECHANISMS[c.kind].some((m) => m.load);
+      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && HAS_LOAD.has(c.kind);
       const ranked = bd ? topRisers(bd, minShareRise) : [];
       // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
       // and, beside another suspect, not a small fraction of what that one added: one sample catching a
@@ -1164,7 +1166,6 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     confidence: number;
     severity: Severity;
     mechanisms: Map<string, MechanismVotes>;
-    shareSum: number;
     latest: PointDetection;
   }
   const open = new Map<string, Open>();
@@ -1187,7 +1188,6 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
         confidence: 0,
         severity: 'info',
         mechanisms: new Map(),
-        shareSum: 0,
         latest: d,
       };
       open.set(key, e);
@@ -1205,7 +1205,6 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
       m.latest = d;
       m.shareSum += d.share ?? 0;
     }
-    e.shareSum += d.share ?? 0;
     const j = d.j;
     for (const k of d.victims) {
       const v = vs[k]!;
@@ -1248,7 +1247,8 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
         d.kind === 'noisy-neighbor'
           ? {
               tenant: d.suspect!,
-              share: round(shown ? shown.shareSum / (shown.votes + shown.weakVotes) : e.shareSum / e.count),
+              // every noisy-neighbor point names its mechanism: `shown` is always there for one
+              share: round(shown ? shown.shareSum / (shown.votes + shown.weakVotes) : 0),
               baselineShare: round(suspectPoint.baselineShare ?? 0),
               signal: suspectPoint.suspectSignal ?? '',
             }

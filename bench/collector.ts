@@ -250,6 +250,8 @@ interface Variant {
   label: string;
   /** environment the collector process gets on top of the bench's (none = Node's and glibc's defaults) */
   env: Record<string, string>;
+  /** variables taken out of the bench's own environment first: every one the Deployment sets */
+  unset: readonly string[];
 }
 
 interface RunResult {
@@ -281,7 +283,7 @@ async function runCollector(ctx: BenchContext, s: Sizes, argv: string[], load: L
   const started = performance.now();
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
   // the defaults run gets none of the Deployment's variables, whatever the bench's own environment holds
-  for (const k of Object.keys(deployedEnv())) delete env[k];
+  for (const k of v.unset) delete env[k];
   Object.assign(env, v.env);
   const proc = spawn(argv[0]!, [...argv.slice(1), 'collect', '--config', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env });
   proc.stderr!.on('data', (b: Buffer) => {
@@ -384,11 +386,12 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
     ctx.progress(`seeding the stand-ins: ${s.tenants} namespaces, ${s.tenants * s.podsPerTenant} pods, ${s.nodes} nodes`);
     load = await startLoad(s, dir);
     const deployed = deployedEnv();
+    const unset = Object.keys(deployed);
     const shown = Object.entries(deployed).map(([k, v]) => `${k}=${v}`).join(', ');
     // the collector as shipped (the Deployment's environment), then with Node's and glibc's defaults, against the same load
     const variants: Variant[] = [
-      { label: shown ? `as deployed (${shown})` : 'as deployed (no environment)', env: deployed },
-      ...(shown ? [{ label: `defaults (no ${Object.keys(deployed).join(', no ')})`, env: {} }] : []),
+      { label: shown ? `as deployed (${shown})` : 'as deployed (no environment)', env: deployed, unset },
+      ...(shown ? [{ label: `defaults (no ${unset.join(', no ')})`, env: {}, unset }] : []),
     ];
     const results: RunResult[] = [];
     for (const v of variants) results.push(await runCollector(ctx, s, argv, load, dir, v));

@@ -8,20 +8,14 @@
  * peer: this calibrates a constant, it does not compare tools.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findBinary, startPostgres } from '../test/support/stack.js';
-import type { Bench } from './harness.js';
+import { processCpuSeconds, table, type Bench } from './harness.js';
 
 const CLIENTS = [1, 2, 4];
-
-/** utime + stime + cutime + cstime of a process, in seconds (fields 14-17 of /proc/<pid>/stat, 10 ms ticks) */
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-}
 
 const bench: Bench = async (ctx) => {
   const seconds = ctx.quick ? 3 : 8;
@@ -39,37 +33,31 @@ const bench: Bench = async (ctx) => {
   };
   try {
     writeFileSync(join(dir, 'one.sql'), 'SELECT 1;\n');
-    const { version } = await one<{ version: string }>('SHOW server_version');
-    // a backend's parent is the postmaster (read while the backend lives)
-    const probe = new pg.Client({ connectionString: server.url() });
-    await probe.connect();
-    const { pid } = (await probe.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!;
-    const postmaster = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    await probe.end();
+    const { server_version: version } = await one<{ server_version: string }>('SHOW server_version');
+    // the server handle's process is the postmaster itself: every backend is its child
+    const postmaster = server.pid!;
     const sessions = async () => Number((await one<{ n: string }>('SELECT sum(sessions) AS n FROM pg_stat_database')).n);
-    const rows: string[] = [];
+    const rows: (string | number)[][] = [];
     const perCore: number[] = [];
     const u = new URL(server.url());
     for (const clients of CLIENTS) {
       ctx.progress(`pgbench -C -c ${clients} for ${seconds} s`);
       const s0 = await sessions();
-      const c0 = cpuSeconds(postmaster);
+      const c0 = await processCpuSeconds(postmaster);
       const t0 = performance.now();
       const r = spawnSync(pgbench, ['-h', u.hostname, '-p', u.port, '-U', 'postgres', '-n', '-C', '-c', String(clients), '-j', String(clients), '-T', String(seconds), '-f', join(dir, 'one.sql'), 'postgres'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`pgbench -C -c ${clients} failed (exit ${r.status}): ${r.stderr.slice(0, 400)}`);
       const wall = (performance.now() - t0) / 1000;
       // the last backends are reaped (their CPU lands in the postmaster's cutime) within a moment of exiting
       await new Promise((res) => setTimeout(res, 500));
-      const cpu = cpuSeconds(postmaster) - c0;
+      const cpu = (await processCpuSeconds(postmaster)) - c0;
       // minus the one session that counted them
       const n = (await sessions()) - s0 - 1;
       perCore.push(n / cpu);
-      rows.push(`| ${clients} | ${n} | ${(n / wall).toFixed(0)} | ${cpu.toFixed(2)} | ${((1000 * cpu) / n).toFixed(2)} | ${(n / cpu).toFixed(0)} |`);
+      rows.push([clients, n, (n / wall).toFixed(0), cpu.toFixed(2), ((1000 * cpu) / n).toFixed(2), (n / cpu).toFixed(0)]);
     }
     const markdown = [
-      '| pgbench clients | sessions | sessions/s | server CPU (s) | server CPU per session (ms) | sessions per core-second |',
-      '| --- | --- | --- | --- | --- | --- |',
-      ...rows,
+      table(['pgbench clients', 'sessions', 'sessions/s', 'server CPU (s)', 'server CPU per session (ms)', 'sessions per core-second'], rows),
       '',
       `Method: PostgreSQL ${version} (Debian package, default settings, trust authentication on loopback), \`pgbench -C -n -T ${seconds}\` running \`SELECT 1\` per connection; server CPU = utime+stime of the postmaster plus its reaped children (every backend) from /proc, over the sessions pg_stat_database counted. The analyzer weighs a tenant's session rate against SESSION_STARTS_PER_CORE_SECOND (analyzer/detect.ts), set from the single-client figure (the least contended); password (SCRAM) or TLS authentication costs more per session, so there the same churn is a larger share of a core than the analyzer assumes. Range of sessions per core-second in this run: ${Math.min(...perCore).toFixed(0)}–${Math.max(...perCore).toFixed(0)}.`,
     ].join('\n');

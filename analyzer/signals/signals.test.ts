@@ -20,6 +20,15 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
+
+/** one per-database PostgreSQL counter on its own registry, sampled into a fresh signal store */
+async function pgDatabaseCounter(name: string) {
+  const registry = new Registry();
+  const { Counter } = await import('prom-client');
+  const counter = new Counter({ name, help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
+  const store = createSignalStore();
+  return { counter, store, sampler: createRegistrySampler(registry, store) };
+}
 describe('grid', () => {
   it('aligns on multiples of the step and rejects nonsense', () => {
     expect(grid(T0 + 1, T0 + 60_000, 15_000)).toEqual({ startMs: T0 + 15_000, points: 4 });
@@ -111,11 +120,7 @@ describe('registry sampler', () => {
   });
 
   it('survives a counter reset: the increase is the new value, never negative; the first sample has no rate (unknown)', async () => {
-    const registry = new Registry();
-    const { Counter } = await import('prom-client');
-    const c = new Counter({ name: 'tenantscope_pg_blks_read_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
-    const store = createSignalStore();
-    const sampler = createRegistrySampler(registry, store);
+    const { counter: c, store, sampler } = await pgDatabaseCounter('tenantscope_pg_blks_read_total');
     const l = { tenant: 'acme', pg_cluster: 'pg-main', datname: 'acme_prod' };
     c.inc(l, 1000);
     await sampler.sample(T0);
@@ -129,11 +134,7 @@ describe('registry sampler', () => {
   });
 
   it('reads session churn per tenant from pg_stat_database.sessions, summed over the tenant\'s databases, none for a shared one', async () => {
-    const registry = new Registry();
-    const { Counter } = await import('prom-client');
-    const sessions = new Counter({ name: 'tenantscope_pg_sessions_total', help: 'h', labelNames: ['tenant', 'pg_cluster', 'datname'], registers: [registry] });
-    const store = createSignalStore();
-    const sampler = createRegistrySampler(registry, store);
+    const { counter: sessions, store, sampler } = await pgDatabaseCounter('tenantscope_pg_sessions_total');
     const db = (tenant: string, datname: string) => ({ tenant, pg_cluster: 'pg-main', datname });
     // a schema-per-tenant database is no one tenant's: its sessions stay with _unattributed
     const dbs = [['acme', 'acme_prod'], ['acme', 'acme_reports'], ['globex', 'globex_prod'], [UNATTRIBUTED_TENANT, 'shared_erp']] as const;
