@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{cli,config,telemetry,tenancy,collector,store,analyzer,rebalancer,dashboards,alerts,server,lib,scripts,deploy}/**/*.test.ts'],
+          include: ['{cli,config,telemetry,tenancy,collector,store,analyzer,rebalancer,dashboards,alerts,server,lib,scripts,deploy,bench}/**/*.test.ts'],
           environment: 'node',
         },
       },

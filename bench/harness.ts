@@ -69,7 +69,10 @@ export function writeResults(sections: readonly BenchSection[], opts: { quick: b
     return;
   }
   const previous = existsSync(path) ? parseSections(readFileSync(path, 'utf8')) : [];
-  const merged = [...previous.filter((p) => !fresh.some((f) => f.title === p.title)), ...fresh].sort((a, b) => order(a.title) - order(b.title));
+  // a refreshed section keeps its place; new ones go after the others of their kind (the sort is stable)
+  const merged = [...previous.map((p) => fresh.find((f) => f.title === p.title) ?? p), ...fresh.filter((f) => !previous.some((p) => p.title === f.title))].sort(
+    (a, b) => order(a.title) - order(b.title),
+  );
   writeFileSync(path, render(merged) + '\n');
   process.stderr.write(`wrote ${path} (${fresh.length} section(s) refreshed)\n`);
 }

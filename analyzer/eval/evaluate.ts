@@ -29,6 +29,14 @@ export interface MethodScore {
   /** from the first moment a victim was actually hurt (ramping antagonists hurt minutes after they start) */
   ttdFromHarmP50Seconds: number;
   ttdFromHarmP95Seconds: number;
+  /**
+   * harm onset itself, from the episode start (the same for every method): the earliest a detector
+   * that waits for harm can fire — a ramping antagonist harms no one until its resource nears capacity
+   */
+  harmOnsetP50Seconds: number;
+  harmOnsetP95Seconds: number;
+  /** share of the detections naming a true antagonist that came before any victim was harmed */
+  beforeHarmShare: number;
   benignCases: number;
   benignAlertedShare: number;
   falseAlertsPerTenantDay: number;
@@ -113,6 +121,8 @@ interface Acc {
   mechN: number;
   ttd: number[];
   ttdHarm: number[];
+  harmOnset: number[];
+  beforeHarm: number;
   benign: number;
   benignAlerted: number;
   falseAlerts: number;
@@ -123,7 +133,7 @@ interface Acc {
   harmlessAlerted: number;
 }
 
-const newAcc = (): Acc => ({ n: 0, detected: 0, ac1: 0, pgN: 0, pgAc1: 0, doubles: 0, bothNamed: 0, f1: [], mech: 0, mechN: 0, ttd: [], ttdHarm: [], benign: 0, benignAlerted: 0, falseAlerts: 0, benignTenantDays: 0, selfN: 0, selfBlamed: 0, harmless: 0, harmlessAlerted: 0 });
+const newAcc = (): Acc => ({ n: 0, detected: 0, ac1: 0, pgN: 0, pgAc1: 0, doubles: 0, bothNamed: 0, f1: [], mech: 0, mechN: 0, ttd: [], ttdHarm: [], harmOnset: [], beforeHarm: 0, benign: 0, benignAlerted: 0, falseAlerts: 0, benignTenantDays: 0, selfN: 0, selfBlamed: 0, harmless: 0, harmlessAlerted: 0 });
 
 function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOnsetMs?: number }, tenants: number, windowMs: number): boolean {
   if (ep.label === 'antagonist') {
@@ -153,9 +163,12 @@ function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOns
     // time to detect counts only a detection that names a true antagonist (a method that fires
     // early on the wrong tenant has not detected the episode)
     const at = Math.min(...ep.tenants.map((t) => v.detectedAtMsBySuspect.get(t) ?? Number.POSITIVE_INFINITY));
+    const harmAt = truth.harmOnsetMs ?? ep.startMs;
+    acc.harmOnset.push((harmAt - ep.startMs) / 1000);
     if (Number.isFinite(at)) {
       acc.ttd.push(Math.max(0, (at - ep.startMs) / 1000));
-      acc.ttdHarm.push(Math.max(0, (at - (truth.harmOnsetMs ?? ep.startMs)) / 1000));
+      acc.ttdHarm.push(Math.max(0, (at - harmAt) / 1000));
+      if (at < harmAt) acc.beforeHarm++;
     }
     return hit;
   }
@@ -185,6 +198,9 @@ function finish(method: string, a: Acc): MethodScore {
     ttdP95Seconds: quantile(a.ttd, 0.95),
     ttdFromHarmP50Seconds: quantile(a.ttdHarm, 0.5),
     ttdFromHarmP95Seconds: quantile(a.ttdHarm, 0.95),
+    harmOnsetP50Seconds: quantile(a.harmOnset, 0.5),
+    harmOnsetP95Seconds: quantile(a.harmOnset, 0.95),
+    beforeHarmShare: a.ttd.length ? a.beforeHarm / a.ttd.length : Number.NaN,
     benignCases: a.benign,
     benignAlertedShare: a.benign ? a.benignAlerted / a.benign : Number.NaN,
     falseAlertsPerTenantDay: a.benignTenantDays ? a.falseAlerts / a.benignTenantDays : Number.NaN,

@@ -32,15 +32,17 @@ export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }):
     ['both antagonists named (two-antagonist cases)', (s) => f(s.bothNamed)],
     ['victim-set F1', (s) => f(s.victimF1)],
     ['mechanism accuracy (of named)', (s) => f(s.mechanismAccuracy)],
-    ['time to detect p50 from episode start (s, 15 s resolution; detections naming a true antagonist)', (s) => f(s.ttdP50Seconds, 0)],
-    ['time to detect p95 from episode start (s)', (s) => f(s.ttdP95Seconds, 0)],
-    ['time to detect p50 from harm onset (s)', (s) => f(s.ttdFromHarmP50Seconds, 0)],
+    ['time to detect p50 from harm onset (s, 15 s resolution; detections naming a true antagonist)', (s) => f(s.ttdFromHarmP50Seconds, 0)],
     ['time to detect p95 from harm onset (s)', (s) => f(s.ttdFromHarmP95Seconds, 0)],
+    ['time to detect p50 from episode start (s)', (s) => f(s.ttdP50Seconds, 0)],
+    ['time to detect p95 from episode start (s)', (s) => f(s.ttdP95Seconds, 0)],
+    ['detections that came before anyone was harmed (share)', (s) => f(s.beforeHarmShare, 2)],
     ['benign controls', (s) => String(s.benignCases)],
     ['benign controls alerted (share)', (s) => f(s.benignAlertedShare)],
     ['false alerts per tenant-day (benign windows)', (s) => f(s.falseAlertsPerTenantDay)],
     ['self-inflicted cases blamed on a neighbour (share)', (s) => f(s.selfInflictedBlamedShare)],
   ];
+  const ts = r.scores[0]!;
   const head = `| figure | ${r.scores.map((s) => s.method).join(' | ')} |\n| --- | ${r.scores.map(() => '---').join(' | ')} |`;
   const body = rows.map(([name, g]) => `| ${name} | ${r.scores.map(g).join(' | ')} |`).join('\n');
   const per = Object.entries(r.perScenario)
@@ -56,6 +58,10 @@ export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }):
     '',
     head,
     body,
+    '',
+    `Harm onset itself comes ${f(ts.harmOnsetP50Seconds, 0)} s (p50) and ${f(ts.harmOnsetP95Seconds, 0)} s (p95) after the episode start: a ramping antagonist harms no one until its resource nears capacity, ` +
+      `and the issue asks that a burst within headroom raise nothing, so a detector that waits for harm cannot fire earlier; the time to detect target (p50 ≤ 45 s, p95 ≤ 90 s from onset) is read against the onset of harm. ` +
+      `tenantscope's p95 from the episode start equals that bound. A detection before any harm is an alarm on load alone (the habit that also alerts the baselines' benign controls): see the row of detections before anyone was harmed.`,
     '',
     `Workload bands, macro-F1 against the simulated truth: ${f(r.bandMacroF1)}`,
     '',
