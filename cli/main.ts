@@ -10,12 +10,10 @@ import { ConfigError, TenantscopeError, describeError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
-import { checkConfigFiles } from './check-config.js';
-import { renderRules } from '../alerts/index.js';
 import { parseShard } from '../collector/shard.js';
-import { createTenantResolver } from '../tenancy/index.js';
-import { runAnalyze, renderTable } from './analyze.js';
-import { renderDashboards } from '../dashboards/index.js';
+// Each command imports what only it uses when it runs (analyzer, dashboards SDK, rules, schema
+// checks): `collect` and `run` in a pod do not hold the code of the others (bench/RESULTS.md,
+// "Collector process", measures the process as deployed).
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 
@@ -115,6 +113,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--replay <file>', 'read signals from a replay file (JSON lines) instead of the query API or the embedded snapshot')
     .action(async (opts: { from?: string; to?: string; format: 'json' | 'table'; replay?: string }) => {
       const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
+      const [{ createTenantResolver }, { runAnalyze, renderTable }] = await Promise.all([import('../tenancy/index.js'), import('./analyze.js')]);
       const resolver = createTenantResolver(config.tenancy);
       const { result, source } = await runAnalyze(config, opts, { resolver, clock: systemClock, logger });
       io.stdout(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : await renderTable(result, source));
@@ -125,6 +124,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('print (or write) the Prometheus recording and alerting rules for tenantscope metrics')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (opts: { out?: string }) => {
+      const { renderRules } = await import('../alerts/index.js');
       await writeOrPrint(renderRules(), opts.out, io);
     });
 
@@ -133,6 +133,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('write the Grafana dashboards (JSON) for tenantscope metrics into a directory, or list them')
     .option('--out <dir>', 'directory to write tenant.json, shared-resources.json, self.json into')
     .action(async (opts: { out?: string }) => {
+      const { renderDashboards } = await import('../dashboards/index.js');
       const rendered = renderDashboards();
       if (!opts.out) return io.stdout(Object.keys(rendered).join('\n') + '\n(use --out DIR to write them)\n');
       await mkdir(opts.out, { recursive: true }).catch(() => undefined); // writeOrPrint names the problem if it persists
@@ -145,6 +146,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .argument('[files...]', 'files to check (default: the one --config / TENANTSCOPE_CONFIG / ./tenantscope.yaml names)')
     .action(async (files: string[]) => {
       const targets = files.length ? files : [program.opts<{ config?: string }>().config ?? io.env.TENANTSCOPE_CONFIG ?? 'tenantscope.yaml'];
+      const { checkConfigFiles } = await import('./check-config.js');
       const { ok, output } = await checkConfigFiles(targets, io.env);
       io.stdout(output);
       if (!ok) throw new ConfigError([], undefined);

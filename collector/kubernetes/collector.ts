@@ -19,7 +19,7 @@ import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from '.
 import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
 import { Reflector, apiError, statusOf, type ListPage } from './reflector.js';
 import { buildView, type NodeUsage, type PodUsage, type Samples, type TenantView } from './view.js';
-import { SLIM } from './slim.js';
+import { SLIM, slimNodeUsage, slimPodUsage } from './slim.js';
 
 const SOURCE = 'kubernetes source';
 
@@ -169,8 +169,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       const pods = await metricsClient.getPodMetrics();
       what = 'nodes.metrics.k8s.io';
       const nodes = await metricsClient.getNodeMetrics();
-      lastPodUsage = pods.items;
-      lastNodeUsage = nodes.items;
+      lastPodUsage = pods.items.map(slimPodUsage);
+      lastNodeUsage = nodes.items.map(slimNodeUsage);
       metricsError = undefined;
       m.metricsApiUp.set(1);
     } catch (err) {

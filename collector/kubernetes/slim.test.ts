@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/index.js';
 import { createTenantResolver } from '../../tenancy/index.js';
-import { KubeApiServer, type Resource } from '../../test/standins/kube-apiserver.js';
-import { SLIM } from './slim.js';
+import { KubeApiServer, readFixture, type Resource } from '../../test/standins/kube-apiserver.js';
+import { SLIM, slimNodeUsage, slimPodUsage } from './slim.js';
 import { buildView, Samples, type TenantView } from './view.js';
 
 const LABEL = 'tenantscope.io/backup';
@@ -47,7 +47,7 @@ function cluster(): KubeApiServer {
 
 describe('slim projections of watched objects', () => {
   const config = parseConfig({ tenancy: { rules: { namespace: [{ label: 'tenantscope.io/tenant' }, { name: '^tenant-(?<tenant>[a-z0-9]+)$' }] } } });
-  const view = (api: KubeApiServer, slim: boolean): TenantView => {
+  const view = (api: KubeApiServer, slim: boolean, usage?: { pods: any[]; nodes: any[] }): TenantView => {
     const get = (r: Resource) => (slim ? api.list(r).map(SLIM[r]) : api.list(r));
     return buildView({
       resolver: createTenantResolver(config.tenancy),
@@ -58,8 +58,8 @@ describe('slim projections of watched objects', () => {
       quotas: get('resourcequotas'),
       jobs: get('jobs'),
       cronjobs: get('cronjobs'),
-      podUsage: undefined,
-      nodeUsage: undefined,
+      podUsage: usage && (slim ? usage.pods.map(slimPodUsage) : usage.pods),
+      nodeUsage: usage && (slim ? usage.nodes.map(slimNodeUsage) : usage.nodes),
     });
   };
 
@@ -74,6 +74,21 @@ describe('slim projections of watched objects', () => {
     expect(v.quotas!.size).toBeGreaterThan(0);
     expect(v.backups!.failedRuns.size).toBe(1);
     expect(v.nodes!.taints.size).toBeGreaterThan(0);
+  });
+
+  it('keep the recorded metrics.k8s.io usage as the view reads it, without timestamps and windows', () => {
+    const api = cluster();
+    // the recorded metrics-server PodMetricsList (its pods are the recorded GKE pods the stand-in serves)
+    const pods = readFixture('podmetrics.json').items as any[];
+    const nodes = api.list('nodes').map((n: any) => ({ metadata: { name: n.metadata.name, creationTimestamp: '2026-11-23T00:00:00Z' }, timestamp: '2026-11-23T00:00:00Z', window: '20.03s', usage: { cpu: '1234567n', memory: '2048Ki' } }));
+    const whole = view(api, false, { pods, nodes });
+    expect(flat(view(api, true, { pods, nodes }))).toEqual(flat(whole));
+    expect(whole.usage!.tenantCpu.size).toBeGreaterThan(0);
+    expect(whole.usage!.nodeMemory.size).toBe(nodes.length);
+    const slim = slimPodUsage(pods[0]);
+    expect(Object.keys(slim)).toEqual(['metadata', 'containers']);
+    expect(Object.keys(slim.metadata)).toEqual(['name', 'namespace']);
+    expect(slim.containers[0].usage).toEqual(pods[0].containers[0].usage);
   });
 
   it('drop what the view does not read and share repeated values', () => {

@@ -100,3 +100,15 @@ export const SLIM: Record<WatchedResource, (o: any) => any> = {
   }),
   cronjobs: (c) => ({ metadata: meta(c.metadata, 'none', false), status: { lastSuccessfulTime: c.status?.lastSuccessfulTime, lastScheduleTime: c.status?.lastScheduleTime } }),
 };
+
+/**
+ * metrics.k8s.io items as view.ts reads them. The collector keeps the last poll (a failed poll must
+ * not make usage series blink), so at 10,000 pods each item's creationTimestamp, selfLink, window,
+ * timestamp and (on metrics-server) copy of the pod's labels would stay in memory for a whole interval.
+ */
+export const slimPodUsage = (m: any) => ({
+  metadata: { name: m.metadata?.name, namespace: intern(m.metadata?.namespace) },
+  containers: (m.containers ?? []).map((c: any) => ({ name: intern(c.name), usage: { cpu: c.usage?.cpu, memory: c.usage?.memory } })),
+});
+
+export const slimNodeUsage = (m: any) => ({ metadata: { name: intern(m.metadata?.name) }, usage: { cpu: m.usage?.cpu, memory: m.usage?.memory } });
