@@ -51,7 +51,7 @@ export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }):
   return [
     `## Analyzer evaluation (simulated suite, seed ${o.seed}, ${o.tenants} tenants)`,
     '',
-    `${r.cases} labelled cases, each an independent simulated fleet with one injected episode (30 % with a concurrent decoy: a big co-tenant's own traffic spike; 30 % ramping over 1–3 min; antagonists pushing their resource to 0.8–1.2 of capacity), ~1 % of samples missing and a 1-min scrape gap in a third of the cases, 1 h of history, 15 s resolution; ` +
+    `${r.cases} labelled cases, each an independent simulated fleet with one injected episode (30 % with a concurrent decoy: a big co-tenant's own traffic spike; 30 % ramping over 1–3 min; antagonists pushing their resource to 0.8–1.2 of capacity; connection churn throughout: a trickle from pooled workers, a few sessions per second from EDI imports, reconnects after rollouts, a storm from a pool-less antagonist), ~1 % of samples missing and a 1-min scrape gap in a third of the cases, 1 h of history, 15 s resolution; ` +
       `tenantscope's detector and both baselines read the same signals. Truth: victims are the co-tenants on the episode's resource (not the antagonists, not a decoy) whose latency rose by half or more; harm onset is the first of two points in a row at that level. Time to detect counts a method's first detection that names a true antagonist. Ran in ${(r.elapsedMs / 1000).toFixed(1)} s. ` +
       `Caveat: the fleet physics and the analyzer were written by the same hand; these figures show the method works on ` +
       `causal contention, not that it generalises to real fleets (see the real-server set below).`,

@@ -27,6 +27,7 @@ export function createSimulatedSignalSource(model: FleetModel, opts: { name?: st
     T('postgres.load_sessions', pg, (s, i) => s.tenants[i]!.loadLock, 'Lock'),
     T('postgres.connections', pg, (s, i) => Math.round(s.tenants[i]!.connectionsActive) + Math.round(s.tenants[i]!.connectionsIdle)),
     T('postgres.blks_read_rate', pg, (s, i) => s.tenants[i]!.blksReadPerSecond),
+    T('postgres.session_rate', pg, (s, i) => s.tenants[i]!.sessionRate),
     T('postgres.lock_waiting_sessions', pg, (s, i) => s.tenants[i]!.lockWaitingSessions),
     T('redis.command_seconds_rate', rd, (s, i) => s.tenants[i]!.redisCommandSecondsPerSecond),
     T('redis.memory_bytes', rd, (s, i) => s.tenants[i]!.redisMemoryBytes),

@@ -95,6 +95,33 @@ describe('fleet physics', () => {
     }
   });
 
+  it('churns connections: a trickle from pooled workers, bursts from EDI imports and rollouts, a storm from a pool-less antagonist', () => {
+    const topo = buildTopology(30, 5);
+    const rnd = mulberry32(3);
+    const storm = planEpisode(topo, rnd, { scenario: 'pg-connections', startMs: T0, durationMs: 600_000, id: 's' });
+    const rollout = planEpisode(topo, rnd, { scenario: 'rollout', startMs: T0, durationMs: 600_000, id: 'r' });
+    const quiet = createFleetModel({ tenants: 30, seed: 5 });
+    const base = quiet.sample(T0 + 10_000);
+    for (const t of quiet.topology.tenants) expect(base.tenants[t.index]!.sessionRate).toBeLessThan(1);
+    // an EDI tenant's import hour opens a connection per file: a few per second, well within headroom
+    const edi = quiet.topology.tenants.find((t) => t.ediHourUtc >= 0)!;
+    const night = quiet.sample(Date.UTC(2026, 2, 11, edi.ediHourUtc, 5));
+    expect(night.tenants[edi.index]!.sessionRate).toBeGreaterThan(2);
+    expect(night.pg.cpuUtil).toBeLessThan(KNEE);
+    for (const [ep, min] of [
+      [storm, 20],
+      [rollout, 0.1],
+    ] as [Episode, number][]) {
+      const m = createFleetModel({ tenants: 30, seed: 5, episodes: [ep] });
+      const s = m.sample(T0 + 10_000);
+      const subject = m.topology.tenants.find((t) => t.id === ep.tenants[0])!;
+      expect(s.tenants[subject.index]!.sessionRate).toBeGreaterThan(base.tenants[subject.index]!.sessionRate + min);
+      // session starts cost the server CPU; the others' churn is untouched
+      expect(s.pg.cpuUtil).toBeGreaterThan(base.pg.cpuUtil);
+      for (const t of m.topology.tenants) if (t.id !== subject.id) expect(s.tenants[t.index]!.sessionRate).toBe(base.tenants[t.index]!.sessionRate);
+    }
+  });
+
   it('slow() is flat below the knee and steep above it', () => {
     expect(slow(0.2)).toBe(1);
     expect(slow(KNEE)).toBe(1);
@@ -122,11 +149,16 @@ describe('createSimulatedFleet', () => {
     const tenant = fleet.topology.tenants[0]!.id;
     const labels = { tenant, pg_cluster: 'pg-main', datname: `${tenant}_prod` };
     const c1 = await metricValue(d.registry, 'tenantscope_pg_xact_commit_total', labels);
+    const s1 = await metricValue(d.registry, 'tenantscope_pg_sessions_total', labels);
     clock.advance(15_000);
     await fleet.collect();
     const c2 = await metricValue(d.registry, 'tenantscope_pg_xact_commit_total', labels);
     const tps = fleet.lastSample!.tenants[0]!.tps * 0.99;
     expect(c2! - c1!).toBeCloseTo(tps * 15, 0);
+    // the connection churn the analyzer's session_rate reads, as pg_stat_database.sessions counts it
+    const s2 = await metricValue(d.registry, 'tenantscope_pg_sessions_total', labels);
+    expect(s2! - s1!).toBeCloseTo(fleet.lastSample!.tenants[0]!.sessionRate * 15, 6);
+    expect(s2! - s1!).toBeGreaterThan(0);
     const names = new Set((await d.registry.getMetricsAsJSON()).map((m) => m.name));
     for (const n of [
       'tenantscope_ingress_requests_total',

@@ -137,6 +137,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions, deps: Collecto
       for (const [w, v] of waits) pg.waitLoad.inc(stale.touch(pg.waitLoad, { ...db, wait_event_type: w }), v * dt);
       pg.connections.set(stale.touch(pg.connections, { ...db, state: 'active', application: 'odoo' }), Math.round(x.connectionsActive));
       pg.connections.set(stale.touch(pg.connections, { ...db, state: 'idle', application: 'odoo' }), Math.round(x.connectionsIdle));
+      pg.sessions.inc(stale.touch(pg.sessions, db), x.sessionRate * dt);
       pg.statementCalls.inc(stale.touch(pg.statementCalls, db), x.queriesPerSecond * dt);
       pg.statementSeconds.inc(stale.touch(pg.statementSeconds, db), x.queriesPerSecond * x.meanQuerySeconds * dt);
       pg.statementIoSeconds.inc(stale.touch(pg.statementIoSeconds, db), x.loadIo * dt);

@@ -72,6 +72,8 @@ export interface TenantSample {
   loadLock: number;
   connectionsActive: number;
   connectionsIdle: number;
+  /** sessions established per second (pg_stat_database.sessions): pooled workers barely churn; EDI connectors and rollouts do */
+  sessionRate: number;
   blksReadPerSecond: number;
   blksHitPerSecond: number;
   lockWaitingSessions: number;
@@ -166,6 +168,8 @@ interface Demand {
   pgIo: number;
   pgWal: number;
   connections: number;
+  /** session starts per second; each costs the server CPU (withSessionCost adds it to pgCpu) */
+  sessions: number;
   redisCmd: number;
   redisMem: number;
   tps: number;
@@ -198,12 +202,24 @@ export interface FleetModelOptions {
 
 const NOISE = 0.07;
 
+/**
+ * Server CPU per session start, in session starts per core-second: the figure bench/sessions.ts
+ * measured on PostgreSQL 15 (one pgbench -C client, trust authentication), as analyzer/detect.ts assumes.
+ */
+const SESSION_STARTS_PER_CORE_SECOND = 225;
+
 // module-level (not a closure per call): at fleet scale the allocation shows in profiles
 function noiseOf(seed: number, index: number, step: number): (k: number) => number {
   return (k) => Math.exp(NOISE * hashNormal(seed, index, k, step));
 }
 function noNoise(): number {
   return 1;
+}
+
+/** every session start costs the server CPU: added once the episodes have set the churn */
+function withSessionCost(d: Demand): Demand {
+  d.pgCpu += d.sessions / SESSION_STARTS_PER_CORE_SECOND;
+  return d;
 }
 
 export function createFleetModel(opts: FleetModelOptions): FleetModel {
@@ -231,6 +247,9 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
     const billing = billingActive(t, w);
     const qps = rps * t.queriesPerRequest;
     const batchQps = (edi ? 40 : 0) + (billing ? 60 : 0);
+    // Odoo's workers hold pooled connections: a trickle of reconnects; an EDI connector opens one
+    // connection per file it imports, billing runs reconnect per batch
+    const sessions = (0.02 + rps * 0.002 + (edi ? 3 : 0) + (billing ? 1 : 0)) * n(8);
     return {
       rps,
       cpu: rps * t.cpuPerRequestCoreSeconds * n(2) + 0.05 + (edi ? 0.2 : 0),
@@ -239,6 +258,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
       pgIo: (qps * 0.0003 + (edi ? 0.15 : 0) + (billing ? 0.1 : 0)) * n(5),
       pgWal: (rps * 0.6 * 0.0008 + batchQps * 0.0005) * n(6),
       connections: t.connectionsBase + rps * 0.4 + (edi || billing ? 4 : 0),
+      sessions,
       redisCmd: rps * t.redisOpsPerRequest * 0.00002 * n(7),
       redisMem: t.redisMemoryBytes * (0.95 + 0.05 * w.diurnal),
       tps: rps * 0.6 + batchQps * 0.1,
@@ -253,7 +273,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
   // knee well above it: normal rhythms never contend, so only episodes do.
   const peakT = Date.UTC(2026, 0, 7, 17, 15); // a Wednesday
   const peakW = when(peakT);
-  const peak = tenants.map((t) => normal(t, peakW, 0, false));
+  const peak = tenants.map((t) => withSessionCost(normal(t, peakW, 0, false)));
   const sum = (f: (d: Demand) => number, idx?: (i: number) => boolean) => peak.reduce((a, d, i) => a + (idx && !idx(i) ? 0 : f(d)), 0);
   const HEAD = 0.45;
   for (const [i, node] of topology.nodes.entries()) {
@@ -333,9 +353,14 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
           d.tps += x / 0.0008;
           break;
         }
-        case 'pg-connections':
-          d.connections += push(tot.connections, capacities.maxConnections, capacities.maxConnections * 0.3) * part(k);
+        case 'pg-connections': {
+          // workers opening connections without a pool: the extra connections each live ~2 s, so
+          // they are also a storm of session starts, each costing the server CPU
+          const x = push(tot.connections, capacities.maxConnections, capacities.maxConnections * 0.3) * part(k);
+          d.connections += x;
+          d.sessions += x / 2;
           break;
+        }
         case 'redis-command-time':
           d.redisCmd += push(tot.redisCmd, capacities.redisCommandSeconds, capacities.redisCommandSeconds * 0.3) * part(k);
           break;
@@ -364,6 +389,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
           d.pgWal *= 1 + r * 0.5;
           d.redisCmd *= 1 + r;
           d.tps *= 1 + r;
+          d.sessions *= 1 + r;
           break;
         }
         case 'self-throttle':
@@ -376,6 +402,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
           d.cpu *= f;
           d.tps *= f;
           d.redisCmd *= f;
+          d.sessions *= f;
           // its own worker pool saturates: only its own requests queue
           d.selfSat *= 1 + 0.8 * (f - 1);
           break;
@@ -386,6 +413,8 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
           break;
         case 'rollout':
           d.restarting = tMs - ep.startMs < 2 * MIN;
+          // new pods' workers connect afresh: the tenant's whole pool over the first half-minute
+          if (tMs - ep.startMs < 30_000) d.sessions += t.connectionsBase / 30;
           d.cpu *= 1.5;
           d.selfSat *= 1.4;
           break;
@@ -400,6 +429,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
     const w = when(tMs);
     const ds = tenants.map((t) => normal(t, w, step, true));
     for (const ep of activeEpisodes(tMs)) apply(ep, ds, tMs);
+    ds.forEach(withSessionCost);
     // a container cannot use more than its own limit: throttled demand becomes its own latency
     ds.forEach((d, i) => {
       const lim = d.cpuLimit;
@@ -456,6 +486,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
         loadLock: d.lock,
         connectionsActive: Math.min(d.connections, qps * meanQuery + d.pgCpu + d.pgIo + 1),
         connectionsIdle: Math.max(0, d.connections - (qps * meanQuery + d.pgCpu + d.pgIo + 1)),
+        sessionRate: d.sessions,
         blksReadPerSecond: d.pgIo * 4000,
         blksHitPerSecond: qps * 60,
         lockWaitingSessions: d.lock,
