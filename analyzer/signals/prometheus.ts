@@ -34,7 +34,9 @@ const tenantLabel = (m: Record<string, string>) => m.tenant ?? '';
 export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: TenantResolver): PromQuery {
   const spec = SIGNALS[signal];
   const by = `tenant, ${spec.resourceLabel}`;
-  const rate = (metric: string, extra = '') => (w: string) => `sum by (${by}${extra}) (rate(${metric}[${w}]))`;
+  // a signal that is per tenant only (types.ts) reads no _unattributed series
+  const only = 'perTenantOnly' in spec && spec.perTenantOnly ? `{tenant!="${UNATTRIBUTED_TENANT}"}` : '';
+  const rate = (metric: string, extra = '') => (w: string) => `sum by (${by}${extra}) (rate(${metric}${only}[${w}]))`;
   const gauge = (metric: string) => () => `sum by (${by}) (${metric})`;
   const cap = (metric: string) => () => `max by (${spec.resourceLabel}) (${metric})`;
   const T = (promql: (w: string) => string, sub?: string): PromQuery => ({ promql, tenant: tenantLabel, resource: spec.resourceLabel, ...(sub ? { sub } : {}) });
@@ -56,8 +58,7 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
     case 'postgres.connections':
       return T(gauge('tenantscope_pg_connections'));
     case 'postgres.session_rate':
-      // counted per database: a shared database's churn is no one tenant's (as in the embedded sampler)
-      return T(rate(`tenantscope_pg_sessions_total{tenant!="${UNATTRIBUTED_TENANT}"}`));
+      return T(rate('tenantscope_pg_sessions_total'));
     case 'postgres.blks_read_rate':
       return T(rate('tenantscope_pg_blks_read_total'));
     case 'postgres.lock_waiting_sessions':

@@ -7,7 +7,7 @@
 import type { Registry } from 'prom-client';
 import { counterIncrement, labelKey } from '../../collector/series.js';
 import { UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
-import { REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
+import { REDIS_TENANT_PRESENCE, RESOURCE_SERIES, SIGNALS, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
 interface JsonValue {
@@ -43,6 +43,7 @@ export function bucketQuantile(q: number, buckets: readonly { le: number; count:
 
 /** the wait-event types the detector reads (mechanisms cpu, io, wal; lock waits inside a tenant's own database) */
 const PG_LOAD_TYPES = ['CPU', 'IO', 'LWLock', 'Lock'];
+const PER_TENANT_ONLY = new Set(Object.entries(SIGNALS).filter(([, spec]) => 'perTenantOnly' in spec && spec.perTenantOnly).map(([name]) => name));
 
 export interface RegistrySampler {
   /** reads the registry once and appends the samples at tMs; returns how many samples were written */
@@ -74,6 +75,8 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       const acc = new Map<string, { key: SeriesKey; sum: number; n: number }>();
       const add = (signal: SignalName, tenant: string, resource: string, sub: string, v: number | undefined) => {
         if (v === undefined || !Number.isFinite(v)) return;
+        // a shared database's or key space's share of a per-tenant-only signal is no one tenant's (types.ts)
+        if (tenant === UNATTRIBUTED_TENANT && PER_TENANT_ONLY.has(signal)) return;
         const key = { signal, tenant, resource, sub };
         const k = seriesKey(key);
         const a = acc.get(k);
@@ -181,11 +184,8 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       });
       for (const e of conns.values()) add('postgres.connections', e.id[0], e.id[1], '', e.v);
       // sessions established per second (pg_stat_database.sessions): the churn of a connection storm, whose
-      // cost (a backend forked and initialised per connection) no wait sample sees. Counted per database:
-      // a shared database's (tenant _unattributed) churn is no one tenant's and is left out
-      each('tenantscope_pg_sessions_total', (v) => {
-        if (v.labels.tenant !== UNATTRIBUTED_TENANT) add('postgres.session_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_sessions_total', v));
-      });
+      // cost (a backend forked and initialised per connection) no wait sample sees
+      each('tenantscope_pg_sessions_total', (v) => add('postgres.session_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_sessions_total', v)));
       each('tenantscope_pg_blks_read_total', (v) => add('postgres.blks_read_rate', s(v.labels.tenant), s(v.labels.pg_cluster), '', rate('tenantscope_pg_blks_read_total', v)));
       each('tenantscope_pg_lock_waiting_sessions', (v) => add('postgres.lock_waiting_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), '', v.value));
       each('tenantscope_pg_max_connections', (v) => add('postgres.max_connections', RESOURCE_SERIES, s(v.labels.pg_cluster), '', v.value));

@@ -8,7 +8,8 @@ import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver, UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
 import { createSimulatedFleet } from '../../collector/simulated/index.js';
 import { bucketQuantile, createRegistrySampler } from './registry-sampler.js';
-import { createPrometheusSignalSource } from './prometheus.js';
+import { createPrometheusSignalSource, promqlFor } from './prometheus.js';
+import { parseConfig } from '../../config/index.js';
 import { createReplaySource, loadReplayFile, parseReplay, toReplayLines } from './replay.js';
 import { createSignalStore } from './store.js';
 import { grid, type SeriesKey } from './types.js';
@@ -151,6 +152,11 @@ describe('registry sampler', () => {
     expect(get('acme')).toBe(30);
     expect(get('globex')).toBe(1);
     expect(r.series).toHaveLength(2);
+    // the query API source leaves it out the same way, and only for the signals that are per tenant only
+    const resolver = createTenantResolver(parseConfig({}).tenancy);
+    expect(promqlFor('postgres.session_rate', false, resolver).promql('1m')).toContain(`tenantscope_pg_sessions_total{tenant!="${UNATTRIBUTED_TENANT}"}[1m]`);
+    expect(promqlFor('postgres.connections', false, resolver).promql('1m')).not.toContain(UNATTRIBUTED_TENANT);
+    expect(promqlFor('postgres.load_sessions', false, resolver).promql('1m')).not.toContain(UNATTRIBUTED_TENANT);
   });
 
   it('a PostgreSQL tenant without a wait-load counter of a type had 0 load of it, not unknown', async () => {

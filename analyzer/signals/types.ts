@@ -18,6 +18,11 @@ export interface SignalSpec {
   readonly unit: string;
   /** the label a signal is split by, e.g. wait_event_type */
   readonly sub?: string;
+  /**
+   * true when the collectors' `_unattributed` series (a database or key space shared by several
+   * tenants) is no tenant's own usage and must not compete with theirs: every source leaves it out
+   */
+  readonly perTenantOnly?: boolean;
 }
 
 export const SIGNALS = {
@@ -28,7 +33,8 @@ export const SIGNALS = {
   'postgres.mean_query_seconds': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'victim', unit: 'seconds' },
   'postgres.load_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions', sub: 'wait_event_type' },
   'postgres.connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'connections' },
-  'postgres.session_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions/s' },
+  // counted per database: a shared database's churn is no one tenant's
+  'postgres.session_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions/s', perTenantOnly: true },
   'postgres.blks_read_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'blocks/s' },
   'postgres.lock_waiting_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions' },
   'postgres.max_connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'resource', role: 'capacity', unit: 'connections' },
