@@ -25,6 +25,8 @@ import { RESOURCE_SERIES, seriesKey, type Series, type SignalName, type SignalRa
 import { robust, slotBaselines, type Baseline } from './baseline.js';
 import type { Finding, FindingKind, ResourceKind, Severity } from './types.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
+// a session rate is weighed as a share of one core, so a rise needs a tenth of this (MIN_LOAD_LIFT) to count
+import { SESSION_STARTS_PER_CORE_SECOND } from '../collector/postgres/session-cost.js';
 
 export interface DetectOptions {
   /** index of the first point of the window inside the range (points before it are history) */
@@ -235,13 +237,6 @@ interface Mech {
   load?: true;
 }
 
-/**
- * PostgreSQL sessions one core can start per second (fork, authentication, catalog cache set-up, one
- * trivial query, exit): the single-client figure of `npm run bench -- sessions` (bench/RESULTS.md,
- * "PostgreSQL session start cost"). A session rate is weighed as a share of one core, so a rise needs
- * a tenth of this (MIN_LOAD_LIFT) to count.
- */
-const SESSION_STARTS_PER_CORE_SECOND = 225;
 
 const MECHANISMS: Record<ResourceKind, Mech[]> = {
   node: [

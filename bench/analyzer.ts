@@ -1,5 +1,5 @@
 /**
- * Analyzer throughput: 1,000 tenants × 7 days at 1-minute resolution (13 signals each) from the
+ * Analyzer throughput: 1,000 tenants × 7 days at 1-minute resolution (14 signals each) from the
  * simulated fleet with its showcase schedule of episodes, analyzed day by day (2 h of history
  * before each day), against the floor: a bare typed-array scan of the same samples that does the
  * least any detector must (a mean/σ per series and a threshold test per sample). Plus RSS, and a
@@ -31,6 +31,7 @@ const COLUMNS: { signal: SignalName; sub: string; pick: (s: ReturnType<ReturnTyp
   { signal: 'postgres.load_sessions', sub: 'IO', pick: (s, i) => s.tenants[i]!.loadIo },
   { signal: 'postgres.load_sessions', sub: 'LWLock', pick: (s, i) => s.tenants[i]!.loadLwlock },
   { signal: 'postgres.connections', sub: '', pick: (s, i) => s.tenants[i]!.connectionsActive + s.tenants[i]!.connectionsIdle },
+  { signal: 'postgres.session_rate', sub: '', pick: (s, i) => s.tenants[i]!.sessionRate },
   { signal: 'node.cpu_cores', sub: '', pick: (s, i) => s.tenants[i]!.cpuCores },
   { signal: 'node.memory_bytes', sub: '', pick: (s, i) => s.tenants[i]!.memoryBytes },
   { signal: 'redis.command_seconds_rate', sub: '', pick: (s, i) => s.tenants[i]!.redisCommandSecondsPerSecond },
@@ -48,7 +49,7 @@ function columnSource(startMs: number, stepMs: number, points: number, keys: Omi
       const i0 = (g.startMs - startMs) / stepMs;
       const series: Series[] = [];
       // the points of the range that hold data, as one typed-array copy each (converting to Float64),
-      // into views of one buffer: a day of 13,000 series is one allocation, as a store would serve it
+      // into views of one buffer: a day of 14,000 series is one allocation, as a store would serve it
       const a = Math.max(0, Math.min(g.points, -i0));
       const b = Math.max(a, Math.min(g.points, points - i0));
       const wanted = keys.filter((k) => want.has(k.signal)).length + resources.filter((r) => want.has(r.signal)).length;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- sessions`: what one PostgreSQL session costs the server to start — the scale of the
- * analyzer's connection-churn dimension (analyzer/detect.ts, SESSION_STARTS_PER_CORE_SECOND).
+ * analyzer's connection-churn dimension (SESSION_STARTS_PER_CORE_SECOND in collector/postgres/session-cost.ts, used by analyzer/detect.ts).
  *
  * `pgbench -C` (a new connection per transaction, one `SELECT 1` each) against a PostgreSQL 15 of its own;
  * the server's CPU is the postmaster's own plus that of its finished children (every backend is one),
@@ -59,7 +59,7 @@ const bench: Bench = async (ctx) => {
     const markdown = [
       table(['pgbench clients', 'sessions', 'sessions/s', 'server CPU (s)', 'server CPU per session (ms)', 'sessions per core-second'], rows),
       '',
-      `Method: PostgreSQL ${version} (Debian package, default settings, trust authentication on loopback), \`pgbench -C -n -T ${seconds}\` running \`SELECT 1\` per connection; server CPU = utime+stime of the postmaster plus its reaped children (every backend) from /proc, over the sessions pg_stat_database counted. The analyzer weighs a tenant's session rate against SESSION_STARTS_PER_CORE_SECOND (analyzer/detect.ts), set from the single-client figure (the least contended); password (SCRAM) or TLS authentication costs more per session, so there the same churn is a larger share of a core than the analyzer assumes. Range of sessions per core-second in this run: ${Math.min(...perCore).toFixed(0)}–${Math.max(...perCore).toFixed(0)}.`,
+      `Method: PostgreSQL ${version} (Debian package, default settings, trust authentication on loopback), \`pgbench -C -n -T ${seconds}\` running \`SELECT 1\` per connection; server CPU = utime+stime of the postmaster plus its reaped children (every backend) from /proc, over the sessions pg_stat_database counted. The analyzer weighs a tenant's session rate against SESSION_STARTS_PER_CORE_SECOND (collector/postgres/session-cost.ts), set from the single-client figure (the least contended); password (SCRAM) or TLS authentication costs more per session, so there the same churn is a larger share of a core than the analyzer assumes. Range of sessions per core-second in this run: ${Math.min(...perCore).toFixed(0)}–${Math.max(...perCore).toFixed(0)}.`,
     ].join('\n');
     return { title: 'PostgreSQL session start cost (the analyzer\'s connection-churn scale)', markdown };
   } finally {

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../lib/log.js';
 import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
 import { parseShard } from '../collector/shard.js';
+import { createTenantResolver } from '../tenancy/index.js';
 // Each command imports what only it uses when it runs (analyzer, dashboards SDK, rules, schema
 // checks): `collect` and `run` in a pod do not hold the code of the others (bench/RESULTS.md,
 // "Collector process", measures the process as deployed).
@@ -113,7 +114,7 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--replay <file>', 'read signals from a replay file (JSON lines) instead of the query API or the embedded snapshot')
     .action(async (opts: { from?: string; to?: string; format: 'json' | 'table'; replay?: string }) => {
       const { config } = await load(program.opts<{ config?: string }>().config, io, logger);
-      const [{ createTenantResolver }, { runAnalyze, renderTable }] = await Promise.all([import('../tenancy/index.js'), import('./analyze.js')]);
+      const { runAnalyze, renderTable } = await import('./analyze.js');
       const resolver = createTenantResolver(config.tenancy);
       const { result, source } = await runAnalyze(config, opts, { resolver, clock: systemClock, logger });
       io.stdout(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : await renderTable(result, source));

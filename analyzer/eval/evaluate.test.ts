@@ -32,10 +32,9 @@ describe('evaluation', () => {
     expect(ts!.benignAlertedShare).toBeLessThan(Math.min(cpi2!.benignAlertedShare, usage!.benignAlertedShare));
     expect(ts!.selfInflictedBlamedShare).toBe(0);
     expect(ts!.ttdP50Seconds).toBeLessThanOrEqual(45);
-    // harm onset is a property of the case, not of the method; tenantscope fires at harm, not on load alone
-    expect(ts!.harmOnsetP95Seconds).toBe(cpi2!.harmOnsetP95Seconds);
-    expect(ts!.harmOnsetP95Seconds).toBeGreaterThanOrEqual(ts!.harmOnsetP50Seconds);
-    expect(ts!.ttdFromHarmP95Seconds).toBeLessThanOrEqual(90);
+    // tenantscope fires when harm starts (within a 15 s step of it, from the episode start too), not on load alone
+    expect(ts!.ttdFromHarmP95Seconds).toBeLessThanOrEqual(15);
+    expect(ts!.ttdP95Seconds).toBeLessThanOrEqual(r.harmOnset.p95Seconds + 15);
     expect(ts!.beforeHarmShare).toBeLessThan(cpi2!.beforeHarmShare);
     expect(r.bandMacroF1).toBeGreaterThan(0.8);
     expect(r.quietDay.alerts).toBe(0);

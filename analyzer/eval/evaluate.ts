@@ -29,12 +29,6 @@ export interface MethodScore {
   /** from the first moment a victim was actually hurt (ramping antagonists hurt minutes after they start) */
   ttdFromHarmP50Seconds: number;
   ttdFromHarmP95Seconds: number;
-  /**
-   * harm onset itself, from the episode start (the same for every method): the earliest a detector
-   * that waits for harm can fire — a ramping antagonist harms no one until its resource nears capacity
-   */
-  harmOnsetP50Seconds: number;
-  harmOnsetP95Seconds: number;
   /** share of the detections naming a true antagonist that came before any victim was harmed */
   beforeHarmShare: number;
   benignCases: number;
@@ -55,6 +49,14 @@ export interface EvalResult {
   cases: number;
   elapsedMs: number;
   perScenario: Record<string, { cases: number; ac1: number; detected: number }>;
+  /**
+   * harm onset itself, from the episode start, over the scored antagonist cases (a property of the
+   * case, not of a method): the earliest a detector that waits for harm can fire — a ramping
+   * antagonist harms no one until its resource nears capacity. Cases whose victims' mean rose by half
+   * without two points in a row at that level have no onset: they are left out of every "from harm
+   * onset" figure and counted here.
+   */
+  harmOnset: { p50Seconds: number; p95Seconds: number; casesWithoutOnset: number };
 }
 
 const STEP = 15_000;
@@ -121,7 +123,6 @@ interface Acc {
   mechN: number;
   ttd: number[];
   ttdHarm: number[];
-  harmOnset: number[];
   beforeHarm: number;
   benign: number;
   benignAlerted: number;
@@ -133,7 +134,7 @@ interface Acc {
   harmlessAlerted: number;
 }
 
-const newAcc = (): Acc => ({ n: 0, detected: 0, ac1: 0, pgN: 0, pgAc1: 0, doubles: 0, bothNamed: 0, f1: [], mech: 0, mechN: 0, ttd: [], ttdHarm: [], harmOnset: [], beforeHarm: 0, benign: 0, benignAlerted: 0, falseAlerts: 0, benignTenantDays: 0, selfN: 0, selfBlamed: 0, harmless: 0, harmlessAlerted: 0 });
+const newAcc = (): Acc => ({ n: 0, detected: 0, ac1: 0, pgN: 0, pgAc1: 0, doubles: 0, bothNamed: 0, f1: [], mech: 0, mechN: 0, ttd: [], ttdHarm: [], beforeHarm: 0, benign: 0, benignAlerted: 0, falseAlerts: 0, benignTenantDays: 0, selfN: 0, selfBlamed: 0, harmless: 0, harmlessAlerted: 0 });
 
 function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOnsetMs?: number }, tenants: number, windowMs: number): boolean {
   if (ep.label === 'antagonist') {
@@ -163,12 +164,14 @@ function score(acc: Acc, v: Verdict, ep: Episode, truth: Set<string> & { harmOns
     // time to detect counts only a detection that names a true antagonist (a method that fires
     // early on the wrong tenant has not detected the episode)
     const at = Math.min(...ep.tenants.map((t) => v.detectedAtMsBySuspect.get(t) ?? Number.POSITIVE_INFINITY));
-    const harmAt = truth.harmOnsetMs ?? ep.startMs;
-    acc.harmOnset.push((harmAt - ep.startMs) / 1000);
     if (Number.isFinite(at)) {
       acc.ttd.push(Math.max(0, (at - ep.startMs) / 1000));
-      acc.ttdHarm.push(Math.max(0, (at - harmAt) / 1000));
-      if (at < harmAt) acc.beforeHarm++;
+      const harmAt = truth.harmOnsetMs;
+      if (harmAt !== undefined) {
+        // a detection before harm counts as 0 s from it here; beforeHarmShare says how often that was
+        acc.ttdHarm.push(Math.max(0, (at - harmAt) / 1000));
+        if (at < harmAt) acc.beforeHarm++;
+      }
     }
     return hit;
   }
@@ -198,9 +201,7 @@ function finish(method: string, a: Acc): MethodScore {
     ttdP95Seconds: quantile(a.ttd, 0.95),
     ttdFromHarmP50Seconds: quantile(a.ttdHarm, 0.5),
     ttdFromHarmP95Seconds: quantile(a.ttdHarm, 0.95),
-    harmOnsetP50Seconds: quantile(a.harmOnset, 0.5),
-    harmOnsetP95Seconds: quantile(a.harmOnset, 0.95),
-    beforeHarmShare: a.ttd.length ? a.beforeHarm / a.ttd.length : Number.NaN,
+    beforeHarmShare: a.ttdHarm.length ? a.beforeHarm / a.ttdHarm.length : Number.NaN,
     benignCases: a.benign,
     benignAlertedShare: a.benign ? a.benignAlerted / a.benign : Number.NaN,
     falseAlertsPerTenantDay: a.benignTenantDays ? a.falseAlerts / a.benignTenantDays : Number.NaN,
@@ -216,6 +217,8 @@ export async function evaluate(opts: SuiteOptions & { progress?: (done: number, 
   const suite = buildSuite(opts);
   const accs = { tenantscope: newAcc(), cpi2: newAcc(), highestUsage: newAcc() };
   const perScenario: EvalResult['perScenario'] = {};
+  const harmOnsets: number[] = [];
+  let withoutOnset = 0;
   let done = 0;
   for (const c of suite) {
     const ep = c.episode;
@@ -226,7 +229,11 @@ export async function evaluate(opts: SuiteOptions & { progress?: (done: number, 
     const range = withGaps(await src.range({ signals: SIGNAL_NAMES }, from - HISTORY, to, STEP), opts.seed + c.index);
     const windowStart = Math.ceil((from - range.startMs) / STEP);
     const d = detect(range, { windowStart, recentBaselineMs: HISTORY });
-    const truth = ep.label === 'antagonist' ? truthVictims(range, ep, windowStart, c.extra) : new Set<string>();
+    const truth: ReturnType<typeof truthVictims> = ep.label === 'antagonist' ? truthVictims(range, ep, windowStart, c.extra) : new Set<string>();
+    if (truth.size > 0) {
+      if (truth.harmOnsetMs === undefined) withoutOnset++;
+      else harmOnsets.push((truth.harmOnsetMs - ep.startMs) / 1000);
+    }
     const b = runBaselines(range, windowStart);
     const hit = score(accs.tenantscope, verdictOfFindings(d.findings, d.detectedAtMs, caseOf(ep)), ep, truth, opts.tenants, to - from);
     score(accs.cpi2, verdictOfBaseline(b.cpi2, caseOf(ep)), ep, truth, opts.tenants, to - from);
@@ -250,6 +257,7 @@ export async function evaluate(opts: SuiteOptions & { progress?: (done: number, 
     cases: suite.length,
     elapsedMs: performance.now() - t0,
     perScenario,
+    harmOnset: { p50Seconds: quantile(harmOnsets, 0.5), p95Seconds: quantile(harmOnsets, 0.95), casesWithoutOnset: withoutOnset },
   };
 }
 

@@ -59,9 +59,11 @@ export function toMarkdown(r: EvalResult, o: { seed: number; tenants: number }):
     head,
     body,
     '',
-    `Harm onset itself comes ${f(ts.harmOnsetP50Seconds, 0)} s (p50) and ${f(ts.harmOnsetP95Seconds, 0)} s (p95) after the episode start: a ramping antagonist harms no one until its resource nears capacity, ` +
+    `Harm onset itself comes ${f(r.harmOnset.p50Seconds, 0)} s (p50) and ${f(r.harmOnset.p95Seconds, 0)} s (p95) after the episode start: a ramping antagonist harms no one until its resource nears capacity, ` +
       `and the issue asks that a burst within headroom raise nothing, so a detector that waits for harm cannot fire earlier; the time to detect target (p50 ≤ 45 s, p95 ≤ 90 s from onset) is read against the onset of harm. ` +
-      `tenantscope's p95 from the episode start equals that bound. A detection before any harm is an alarm on load alone (the habit that also alerts the baselines' benign controls): see the row of detections before anyone was harmed.`,
+      `tenantscope's p95 from the episode start is ${f(ts.ttdP95Seconds, 0)} s, ${f(ts.ttdP95Seconds - r.harmOnset.p95Seconds, 0)} s from that bound. ` +
+      `Each method's times cover the cases where it named a true antagonist; a detection before harm counts as 0 s from harm onset, and the row of detections before anyone was harmed says how often that was (an alarm on load alone, the habit that also alerts the baselines' benign controls). ` +
+      `${r.harmOnset.casesWithoutOnset} scored case(s) had victims without a clear onset (their mean rose by half, never two points in a row) and are left out of the times from harm onset.`,
     '',
     `Workload bands, macro-F1 against the simulated truth: ${f(r.bandMacroF1)}`,
     '',

@@ -7,8 +7,8 @@
  * Only when every query fails does range() throw.
  */
 import { redactUrl, SourceError } from '../../lib/errors.js';
-import { UNATTRIBUTED_TENANT, type TenantResolver } from '../../tenancy/index.js';
-import { grid, REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, SIGNALS, type Series, type SignalName, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
+import type { TenantResolver } from '../../tenancy/index.js';
+import { grid, readsSeries, REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, SIGNALS, type Series, type SignalName, type SignalQuery, type SignalRange, type SignalSource } from './types.js';
 
 export interface PrometheusSourceOptions {
   url: string;
@@ -34,9 +34,7 @@ const tenantLabel = (m: Record<string, string>) => m.tenant ?? '';
 export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: TenantResolver): PromQuery {
   const spec = SIGNALS[signal];
   const by = `tenant, ${spec.resourceLabel}`;
-  // a signal that is per tenant only (types.ts) reads no _unattributed series
-  const only = 'perTenantOnly' in spec && spec.perTenantOnly ? `{tenant!="${UNATTRIBUTED_TENANT}"}` : '';
-  const rate = (metric: string, extra = '') => (w: string) => `sum by (${by}${extra}) (rate(${metric}${only}[${w}]))`;
+  const rate = (metric: string, extra = '') => (w: string) => `sum by (${by}${extra}) (rate(${metric}[${w}]))`;
   const gauge = (metric: string) => () => `sum by (${by}) (${metric})`;
   const cap = (metric: string) => () => `max by (${spec.resourceLabel}) (${metric})`;
   const T = (promql: (w: string) => string, sub?: string): PromQuery => ({ promql, tenant: tenantLabel, resource: spec.resourceLabel, ...(sub ? { sub } : {}) });
@@ -160,6 +158,7 @@ export function createPrometheusSignalSource(opts: PrometheusSourceOptions, deps
           for (const r of body.data!.result) {
             const tenant = pq.tenant(r.metric);
             if (tenants && tenant !== RESOURCE_SERIES && !tenants.has(tenant)) continue;
+            if (!readsSeries(signal, tenant)) continue;
             const key = { signal, tenant, resource: r.metric[pq.resource] ?? r.metric.instance ?? '', sub: pq.sub ? (r.metric[pq.sub] ?? '') : '' };
             const k = seriesKey(key);
             // several namespaces of one tenant on a node (cAdvisor) add up into one series

@@ -6,8 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import { counterIncrement, labelKey } from '../../collector/series.js';
-import { UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
-import { REDIS_TENANT_PRESENCE, RESOURCE_SERIES, SIGNALS, seriesKey, type SeriesKey, type SignalName } from './types.js';
+import { readsSeries, REDIS_TENANT_PRESENCE, RESOURCE_SERIES, seriesKey, type SeriesKey, type SignalName } from './types.js';
 
 type Labels = Record<string, string | number>;
 interface JsonValue {
@@ -43,7 +42,6 @@ export function bucketQuantile(q: number, buckets: readonly { le: number; count:
 
 /** the wait-event types the detector reads (mechanisms cpu, io, wal; lock waits inside a tenant's own database) */
 const PG_LOAD_TYPES = ['CPU', 'IO', 'LWLock', 'Lock'];
-const PER_TENANT_ONLY = new Set(Object.entries(SIGNALS).filter(([, spec]) => 'perTenantOnly' in spec && spec.perTenantOnly).map(([name]) => name));
 
 export interface RegistrySampler {
   /** reads the registry once and appends the samples at tMs; returns how many samples were written */
@@ -75,8 +73,7 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       const acc = new Map<string, { key: SeriesKey; sum: number; n: number }>();
       const add = (signal: SignalName, tenant: string, resource: string, sub: string, v: number | undefined) => {
         if (v === undefined || !Number.isFinite(v)) return;
-        // a shared database's or key space's share of a per-tenant-only signal is no one tenant's (types.ts)
-        if (tenant === UNATTRIBUTED_TENANT && PER_TENANT_ONLY.has(signal)) return;
+        if (!readsSeries(signal, tenant)) return;
         const key = { signal, tenant, resource, sub };
         const k = seriesKey(key);
         const a = acc.get(k);

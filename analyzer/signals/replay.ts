@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { PayloadError } from '../../lib/errors.js';
 import { createSignalStore } from './store.js';
-import { isSignalName, RESOURCE_SERIES, SIGNAL_NAMES, type SeriesKey, type SignalRange, type SignalSource } from './types.js';
+import { isSignalName, readsSeries, RESOURCE_SERIES, SIGNAL_NAMES, type SeriesKey, type SignalRange, type SignalSource } from './types.js';
 
 export interface ReplaySample extends SeriesKey {
   tMs: number;
@@ -41,7 +41,7 @@ export function parseReplay(text: string, file = 'replay'): ReplaySample[] {
     if (typeof value !== 'number') throw new PayloadError(`${where}: value=${JSON.stringify(o.value)} must be a number or null`);
     const sub = o.sub === undefined ? '' : o.sub;
     if (typeof sub !== 'string') throw new PayloadError(`${where}: sub=${JSON.stringify(o.sub)} must be a string`);
-    out.push({ tMs, signal: o.signal, tenant, resource: o.resource, sub, value });
+    if (readsSeries(o.signal, tenant)) out.push({ tMs, signal: o.signal, tenant, resource: o.resource, sub, value });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { createMemoryLogger } from '../../lib/log.js';
 import { createTenantResolver, UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
 import { createSimulatedFleet } from '../../collector/simulated/index.js';
 import { bucketQuantile, createRegistrySampler } from './registry-sampler.js';
-import { createPrometheusSignalSource, promqlFor } from './prometheus.js';
+import { createPrometheusSignalSource } from './prometheus.js';
 import { parseConfig } from '../../config/index.js';
 import { createReplaySource, loadReplayFile, parseReplay, toReplayLines } from './replay.js';
 import { createSignalStore } from './store.js';
@@ -152,11 +152,21 @@ describe('registry sampler', () => {
     expect(get('acme')).toBe(30);
     expect(get('globex')).toBe(1);
     expect(r.series).toHaveLength(2);
-    // the query API source leaves it out the same way, and only for the signals that are per tenant only
-    const resolver = createTenantResolver(parseConfig({}).tenancy);
-    expect(promqlFor('postgres.session_rate', false, resolver).promql('1m')).toContain(`tenantscope_pg_sessions_total{tenant!="${UNATTRIBUTED_TENANT}"}[1m]`);
-    expect(promqlFor('postgres.connections', false, resolver).promql('1m')).not.toContain(UNATTRIBUTED_TENANT);
-    expect(promqlFor('postgres.load_sessions', false, resolver).promql('1m')).not.toContain(UNATTRIBUTED_TENANT);
+    // the query API and a replay file leave it out the same way, and only for the signals that are per tenant only
+    const matrix = [
+      { metric: { tenant: 'acme', pg_cluster: 'pg-main' }, values: [[T0 / 1000, '30']] },
+      { metric: { tenant: UNATTRIBUTED_TENANT, pg_cluster: 'pg-main' }, values: [[T0 / 1000, '60']] },
+    ];
+    const fakeFetch = (async () => Response.json({ status: 'success', data: { resultType: 'matrix', result: matrix } })) as unknown as typeof fetch;
+    const prom = createPrometheusSignalSource({ url: 'http://prom:9090' }, { resolver: createTenantResolver(parseConfig({}).tenancy), fetch: fakeFetch });
+    const fromApi = await prom.range({ signals: ['postgres.session_rate', 'postgres.connections'] }, T0, T0, 15_000);
+    const tenantsOf = (x: { series: readonly { signal: string; tenant: string }[] }, signal: string) => x.series.filter((y) => y.signal === signal).map((y) => y.tenant).sort();
+    expect(tenantsOf(fromApi, 'postgres.session_rate')).toEqual(['acme']);
+    expect(tenantsOf(fromApi, 'postgres.connections')).toEqual([UNATTRIBUTED_TENANT, 'acme'].sort());
+    const replayed = parseReplay(
+      ['postgres.session_rate', 'postgres.connections'].flatMap((signal) => ['acme', UNATTRIBUTED_TENANT].map((tenant) => JSON.stringify({ t: T0, signal, tenant, resource: 'pg-main', value: 1 }))).join('\n'),
+    );
+    expect(replayed.map((x) => `${x.signal} ${x.tenant}`)).toEqual(['postgres.session_rate acme', 'postgres.connections acme', `postgres.connections ${UNATTRIBUTED_TENANT}`]);
   });
 
   it('a PostgreSQL tenant without a wait-load counter of a type had 0 load of it, not unknown', async () => {

@@ -5,6 +5,8 @@
  * and means "unknown" — never zero, never healthy.
  */
 
+import { UNATTRIBUTED_TENANT } from '../../tenancy/index.js';
+
 export type ResourceKind = 'node' | 'postgres' | 'redis' | 'ingress';
 
 export interface SignalSpec {
@@ -50,6 +52,15 @@ export const SIGNALS = {
 
 export type SignalName = keyof typeof SIGNALS;
 export const SIGNAL_NAMES = Object.keys(SIGNALS) as SignalName[];
+
+/**
+ * whether a tenant's series of this signal is one the analyzer reads: for a per-tenant-only signal
+ * (SignalSpec.perTenantOnly) the collectors' `_unattributed` series is no tenant's usage, and every
+ * source (the embedded sampler, the query API, a replay file) leaves it out through this one test
+ */
+export function readsSeries(signal: SignalName, tenant: string): boolean {
+  return tenant !== UNATTRIBUTED_TENANT || !(SIGNALS[signal] as SignalSpec).perTenantOnly;
+}
 
 export function isSignalName(s: string): s is SignalName {
   return Object.hasOwn(SIGNALS, s);

@@ -10,6 +10,7 @@
  *     database, its own CPU limit, a rollout) or bursts within headroom.
  * The same instant always yields the same sample, whoever asks (live collector, backfill, eval).
  */
+import { SESSION_STARTS_PER_CORE_SECOND } from '../postgres/session-cost.js';
 import { hashNormal } from './prng.js';
 import { buildTopology, type SimTenant, type SimTopology } from './topology.js';
 
@@ -168,7 +169,7 @@ interface Demand {
   pgIo: number;
   pgWal: number;
   connections: number;
-  /** session starts per second; each costs the server CPU (withSessionCost adds it to pgCpu) */
+  /** session starts per second; each costs the server CPU (sessionCpu: in utilisation, not in sampled load) */
   sessions: number;
   redisCmd: number;
   redisMem: number;
@@ -202,12 +203,6 @@ export interface FleetModelOptions {
 
 const NOISE = 0.07;
 
-/**
- * Server CPU per session start, in session starts per core-second: the figure bench/sessions.ts
- * measured on PostgreSQL 15 (one pgbench -C client, trust authentication), as analyzer/detect.ts assumes.
- */
-const SESSION_STARTS_PER_CORE_SECOND = 225;
-
 // module-level (not a closure per call): at fleet scale the allocation shows in profiles
 function noiseOf(seed: number, index: number, step: number): (k: number) => number {
   return (k) => Math.exp(NOISE * hashNormal(seed, index, k, step));
@@ -216,10 +211,12 @@ function noNoise(): number {
   return 1;
 }
 
-/** every session start costs the server CPU: added once the episodes have set the churn */
-function withSessionCost(d: Demand): Demand {
-  d.pgCpu += d.sessions / SESSION_STARTS_PER_CORE_SECOND;
-  return d;
+/**
+ * the server CPU a tenant's session starts take (fork, authentication, catalog set-up): it uses the
+ * cluster's cores like any query, but no wait sample sees it, so it counts in utilisation, not in loadCpu
+ */
+function sessionCpu(d: Demand): number {
+  return d.sessions / SESSION_STARTS_PER_CORE_SECOND;
 }
 
 export function createFleetModel(opts: FleetModelOptions): FleetModel {
@@ -273,7 +270,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
   // knee well above it: normal rhythms never contend, so only episodes do.
   const peakT = Date.UTC(2026, 0, 7, 17, 15); // a Wednesday
   const peakW = when(peakT);
-  const peak = tenants.map((t) => withSessionCost(normal(t, peakW, 0, false)));
+  const peak = tenants.map((t) => normal(t, peakW, 0, false));
   const sum = (f: (d: Demand) => number, idx?: (i: number) => boolean) => peak.reduce((a, d, i) => a + (idx && !idx(i) ? 0 : f(d)), 0);
   const HEAD = 0.45;
   for (const [i, node] of topology.nodes.entries()) {
@@ -282,7 +279,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
     node.memoryBytes = Math.ceil(sum((d) => d.memory, on) / 0.5 / 2 ** 30) * 2 ** 30;
   }
   const capacities: Capacities = {
-    pgCpuCores: Math.ceil((sum((d) => d.pgCpu) + 0.6) / HEAD),
+    pgCpuCores: Math.ceil((sum((d) => d.pgCpu + sessionCpu(d)) + 0.6) / HEAD),
     pgIoSeconds: (sum((d) => d.pgIo) + 0.3) / HEAD,
     pgWalSeconds: (sum((d) => d.pgWal) + 0.1) / HEAD,
     maxConnections: Math.ceil((sum((d) => d.connections) + 10) / 0.5 / 10) * 10,
@@ -298,7 +295,7 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
       const ni = nodeIndex.get(tenants[i]!.node)!;
       node[ni]!.cpu += d.cpu;
       node[ni]!.memory += d.memory;
-      s.pgCpu += d.pgCpu;
+      s.pgCpu += d.pgCpu + sessionCpu(d);
       s.pgIo += d.pgIo;
       s.pgWal += d.pgWal;
       s.connections += d.connections;
@@ -429,7 +426,6 @@ export function createFleetModel(opts: FleetModelOptions): FleetModel {
     const w = when(tMs);
     const ds = tenants.map((t) => normal(t, w, step, true));
     for (const ep of activeEpisodes(tMs)) apply(ep, ds, tMs);
-    ds.forEach(withSessionCost);
     // a container cannot use more than its own limit: throttled demand becomes its own latency
     ds.forEach((d, i) => {
       const lim = d.cpuLimit;
