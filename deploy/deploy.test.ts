@@ -16,6 +16,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { ClusterRole, ClusterRoleBinding, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { KUBERNETES_API_ACCESS } from '../collector/kubernetes/index.js';
 import { parseConfigText } from '../config/index.js';
+import { buildProgram } from '../cli/main.js';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -202,5 +203,55 @@ describe('deploy/ manifests', () => {
   it('the plain Prometheus scrape config passes promtool check config', () => {
     const out = execFileSync('promtool', ['check', 'config', join(DIR, 'prometheus-scrape.yaml')], { encoding: 'utf8' });
     expect(out).toContain('SUCCESS');
+  });
+});
+
+describe('the container image (Dockerfile)', () => {
+  const ROOT = join(DIR, '..');
+  const [build, runtime] = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split(/^FROM /m).slice(1) as [string, string];
+  const buildConfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[]; exclude: string[] };
+  const dep = find('Deployment', 'tenantscope')[0]!;
+  const pod = dep.spec.template.spec;
+  const [c] = pod.containers;
+
+  it("runs the CLI as the Deployment's non-root user, on its port, with the Deployment's args as CLI arguments", () => {
+    expect(/^USER (\d+):(\d+)$/m.exec(runtime)?.slice(1).map(Number)).toEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]);
+    expect(/^EXPOSE (\d+)$/m.exec(runtime)?.[1]).toBe(String(c.ports.find((p: any) => p.name === 'http').containerPort));
+    expect(JSON.parse(/^ENTRYPOINT (.*)$/m.exec(runtime)![1]!)).toEqual(['node', 'dist/cli/main.js']);
+    // no command in the Deployment: the image's entrypoint runs with its args, the first being a CLI command
+    expect(c.command).toBeUndefined();
+    expect(buildProgram().commands.map((x) => x.name())).toContain(c.args[0]);
+  });
+
+  it('compiles every directory the build includes, prunes dev dependencies and ships the SQL migrations', () => {
+    for (const d of buildConfig.include) expect(build).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
+    expect(build).toMatch(/^RUN npx tsc -p tsconfig\.build\.json && npm prune --omit=dev/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/store\/migrations \.\/store\/migrations$/m);
+    expect(readdirSync(join(ROOT, 'store', 'migrations')).some((f) => f.endsWith('.sql'))).toBe(true);
+  });
+
+  it('the product imports only production dependencies: what npm prune --omit=dev leaves in the image', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const excluded = (path: string) => path.endsWith('.test.ts') || path.endsWith('.contract.ts') || buildConfig.exclude.some((e) => !e.includes('*') && path.startsWith(`${e}/`));
+    expect(buildConfig.exclude).toEqual(expect.arrayContaining(['**/*.test.ts', '**/*.contract.ts']));
+    const imported = new Map<string, string>();
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+        const path = `${dir}/${e.name}`;
+        if (e.isDirectory()) walk(path);
+        else if (path.endsWith('.ts') && !excluded(path)) {
+          for (const m of readFileSync(join(ROOT, path), 'utf8').matchAll(/(?:from\s+|import\(\s*)['"]([^'".][^'"]*)['"]/g)) {
+            const spec = m[1]!;
+            if (spec.startsWith('node:')) continue;
+            imported.set(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!, path);
+          }
+        }
+      }
+    };
+    for (const d of buildConfig.include) walk(d);
+    // not hollow: the drivers the adapters own are among them
+    expect([...imported.keys()]).toEqual(expect.arrayContaining(['pg', 'ioredis', '@kubernetes/client-node', 'prom-client', 'hono']));
+    const missing = [...imported].filter(([name]) => !Object.hasOwn(pkg.dependencies, name)).map(([name, where]) => `${name} (${where})`);
+    expect(missing).toEqual([]);
   });
 });
