@@ -16,7 +16,6 @@ COPY tenancy ./tenancy
 COPY collector ./collector
 COPY store ./store
 COPY analyzer ./analyzer
-COPY rebalancer ./rebalancer
 COPY dashboards ./dashboards
 COPY alerts ./alerts
 COPY server ./server

@@ -5,7 +5,7 @@
  * the embedded config).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -224,7 +224,12 @@ describe('the container image (Dockerfile)', () => {
   });
 
   it('compiles every directory the build includes, prunes dev dependencies and ships the SQL migrations', () => {
-    for (const d of buildConfig.include) expect(build).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
+    for (const d of buildConfig.include) {
+      // a directory only this checkout has (empty, untracked) would pass here and break `docker build` on a clone
+      expect(existsSync(join(ROOT, d)) && readdirSync(join(ROOT, d)).some((f) => f.endsWith('.ts')), `build include ${d} has TypeScript sources`).toBe(true);
+      expect(build).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
+    }
+    expect(build.match(/^COPY (\w+) \.\/\1$/gm)?.length, 'one COPY per build include, no more').toBe(buildConfig.include.length);
     expect(build).toMatch(/^RUN npx tsc -p tsconfig\.build\.json && npm prune --omit=dev/m);
     expect(runtime).toMatch(/^COPY --from=build \/app\/store\/migrations \.\/store\/migrations$/m);
     expect(readdirSync(join(ROOT, 'store', 'migrations')).some((f) => f.endsWith('.sql'))).toBe(true);
