@@ -817,7 +817,20 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // light tenant mid-query while the antagonist adds sessions is not a second antagonist
       let topLift = 0;
       if (best?.mech.load) for (const r of ranked) topLift = Math.max(topLift, r.u - r.ub);
-      const liftOk = (r: RankedRow) => !best!.mech.load || (liftShare(best!, r.u - r.ub) >= MIN_LOAD_LIFT / 2 && r.u - r.ub >= COMPARABLE_LIFT * topLift);
+      // Beside the top riser, another suspect's rise must show in both samples its usage is the mean of:
+      // one sample catching a light tenant mid-query (its queries slowed by the antagonist) is half a
+      // session in that mean, as much as the antagonist's own rise when a step holds few activity samples.
+      // A second antagonist's sustained rise is in both, so it is named at the same point.
+      const liftOf = (r: RankedRow) => {
+        if (r === ranked[0]) return r.u - r.ub;
+        const v = bd!.values[r.i]!;
+        return Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub;
+      };
+      const liftOk = (r: RankedRow) => {
+        if (!best!.mech.load) return true;
+        const lift = liftOf(r);
+        return liftShare(best!, lift) >= MIN_LOAD_LIFT / 2 && lift >= COMPARABLE_LIFT * topLift;
+      };
       const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
       const suspectIds = new Set(suspects.map((s) => s.tenant));
       for (const s of suspects) {
@@ -1072,6 +1085,8 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
 }
 
 interface RankedRow {
+  /** the member's position in its MechData */
+  i: number;
   tenant: string;
   u: number;
   ub: number;
@@ -1102,7 +1117,7 @@ function topRisers(m: MechData, minShareRise: number): RankedRow[] {
     top.splice(p, 0, i);
     if (top.length > k) top.pop();
   }
-  return top.map((i) => ({ tenant: m.tenants[i]!, u: m.u[i]!, ub: m.ub[i]!, rise: m.rise[i]!, ratio: m.ratio[i]!, z: m.z[i]! }));
+  return top.map((i) => ({ i, tenant: m.tenants[i]!, u: m.u[i]!, ub: m.ub[i]!, rise: m.rise[i]!, ratio: m.ratio[i]!, z: m.z[i]! }));
 }
 
 /** what makes two detections one episode: kind, resource and who (the suspect, or the degraded tenant) */
