@@ -10,7 +10,7 @@ import { robust, slotBaselines } from './baseline.js';
 import { detect, type KeyedSeries } from './detect.js';
 import { analysisSchema } from './contract/index.js';
 import type { BandResult, Finding } from './types.js';
-import { createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
+import { backfill, createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is module.exports, the plugin sits on .default
@@ -437,6 +437,8 @@ describe('live tick', () => {
       reads.length = 0;
       clock.advance(15_000);
       await analyzer.tick();
+      // and the refresh it starts after returning
+      await analyzer.idle();
       const now = clock.now();
       // the window: only the last points again (the rest is held from the previous tick)
       const window = reads.filter((r) => r.tenants === undefined);
@@ -452,6 +454,64 @@ describe('live tick', () => {
     }
     // 24 ticks of 15 s span the 5-min period: every tenant was refreshed once or more
     expect(refreshedAt.size).toBe(40);
+  });
+
+  it('returns its findings before the baseline refresh; a refresh that fails is logged and retried, and the loop goes on', async () => {
+    const sim = createSimulatedSignalSource(createFleetModel({ tenants: 20, seed: SEED }));
+    // the slice reads (with a tenant list) wait for release(), or fail while failing is set
+    let failing = false;
+    let gated = true;
+    let release: (() => void) | undefined;
+    const sliceReads: string[][] = [];
+    const signals: SignalSource = {
+      name: 'gated',
+      range: async (q, from, to, step) => {
+        if (q.tenants) {
+          sliceReads.push([...q.tenants]);
+          if (failing) throw new Error('query API timed out');
+          if (gated) await new Promise<void>((r) => (release = r));
+        }
+        return sim.range(q, from, to, step);
+      },
+    };
+    const clock = new ManualClock(T0);
+    const logger = createMemoryLogger();
+    const analyzer = createAnalyzer({ historyMs: 3_600_000, baselineRefreshMs: 300_000 }, { signals, clock, logger });
+    await analyzer.tick();
+    clock.advance(15_000);
+    const r = await analyzer.tick();
+    // the tick is out while its refresh still waits on the source
+    expect(r.bands).toHaveLength(20);
+    expect(sliceReads).toHaveLength(0);
+    let idle = false;
+    const waiting = analyzer.idle().then(() => (idle = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(sliceReads).toHaveLength(1);
+    expect(idle).toBe(false);
+    // the next tick waits for it rather than reading beside it
+    clock.advance(15_000);
+    let next = false;
+    const nextTick = analyzer.tick().then(() => (next = true));
+    await new Promise((res) => setTimeout(res, 20));
+    expect(next).toBe(false);
+    gated = false;
+    release!();
+    await waiting;
+    await nextTick;
+    await analyzer.idle();
+    // a failing refresh: the tick still answers, the failure is a warning naming the source, and the same tenants are due again
+    failing = true;
+    clock.advance(15_000);
+    await analyzer.tick();
+    await analyzer.idle();
+    const failedSlice = sliceReads.at(-1)!;
+    expect(failedSlice.length).toBeGreaterThan(0);
+    expect(logger.lines.some((l) => l.includes('refreshing baselines failed') && l.includes('gated') && l.includes('query API timed out'))).toBe(true);
+    failing = false;
+    clock.advance(15_000);
+    expect((await analyzer.tick()).bands).toHaveLength(20);
+    await analyzer.idle();
+    expect(sliceReads.at(-1)).toEqual(expect.arrayContaining(failedSlice));
   });
 
   it('never writes into the arrays a source handed over, also when a stalled loop reads the whole window again', async () => {
@@ -477,6 +537,57 @@ describe('live tick', () => {
     }
     expect(handed.length).toBeGreaterThan(4);
     for (const { range, copy } of handed) expect(range.series.map((s) => [...s.values])).toEqual(copy);
+  });
+
+  it('on the embedded store, moves its window forward in place and judges as a fresh analyzer over the same store', async () => {
+    const ep = episode('pg-cpu');
+    const model = createFleetModel({ tenants: TENANTS, seed: SEED, episodes: [ep] });
+    const sim = createSimulatedSignalSource(model);
+    const store = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 3 * 3_600_000 });
+    let start = T0 - 80 * 60_000;
+    await backfill(store, sim, start, T0 - 4 * 60_000, 15_000);
+    // count what the live loop reads: whole-fleet range() reads and in-place moves
+    let fleetReads = 0;
+    let moves = 0;
+    const signals: SignalSource = {
+      name: store.name,
+      range: (q, from, to, step) => {
+        if (!q.tenants) fleetReads++;
+        return store.range(q, from, to, step);
+      },
+      generation: () => store.generation!(),
+      advance: (range, shift, from, generation) => {
+        const r = store.advance!(range, shift, from, generation);
+        if (r) moves++;
+        return r;
+      },
+    };
+    const clock = new ManualClock(T0 - 4 * 60_000);
+    const live = createAnalyzer({ historyMs: 3_600_000 }, { signals, clock, logger: createMemoryLogger() });
+    await live.tick();
+    let r = await live.tick();
+    for (let k = 0; k < 24; k++) {
+      clock.advance(15_000);
+      // one new point of every series, as the sampler appends them
+      start = clock.now();
+      await backfill(store, sim, start, start, 15_000);
+      r = await live.tick();
+    }
+    // after the cold tick and one read that assembles the window, every tick moved it in place
+    expect(fleetReads).toBe(2);
+    expect(moves).toBe(24);
+    const fresh = createAnalyzer({ historyMs: 3_600_000 }, { signals: store, clock: new ManualClock(clock.now()), logger: createMemoryLogger() });
+    const full = await fresh.tick();
+    const nn = (x: typeof r) => x.findings.filter((f) => f.kind === 'noisy-neighbor').map((f) => [f.suspect?.tenant, f.resource, f.victims.map((v) => v.tenant).sort()]);
+    expect(nn(r).length).toBeGreaterThan(0);
+    expect(nn(r)).toEqual(nn(full));
+    // a new series (a tenant onboarded) changes the store's generation: the next tick reads the window anew
+    store.append({ signal: 'postgres.tps', tenant: 'newco', resource: model.topology.pgCluster, sub: '' }, clock.now(), 1);
+    clock.advance(15_000);
+    await backfill(store, sim, clock.now(), clock.now(), 15_000);
+    await live.tick();
+    expect(fleetReads).toBe(3);
+    expect(moves).toBe(24);
   });
 
   it('judges the same as a full read when the window is assembled from held and new points', async () => {
@@ -604,26 +715,31 @@ describe('mechanism and suspect on time-based loads', () => {
     return { startMs: T0, stepMs: step, points, series, warnings: [] };
   };
 
+  /**
+   * The live test's cadence (2-s steps, 4 min of history, the onset at point 130 of 140) on one cluster
+   * pg-x: `build` adds each tenant's series with `add`; returns the noisy-neighbor findings.
+   */
+  const live = { step: 2000, points: 140, hist: 120, at: 130 };
+  const liveNoisy = (seed: number, build: (add: (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) => void, rnd: () => number) => void) => {
+    const rnd = mulberry32(seed);
+    const series: S[] = [];
+    build((signal, tenant, sub, f) => void series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(live.points).map((_, j) => f(j)) }), rnd);
+    const range: SignalRange = { startMs: T0, stepMs: live.step, points: live.points, series, warnings: [] };
+    return detect(range, { windowStart: live.hist, recentBaselineMs: live.hist * live.step }).findings.filter((f) => f.kind === 'noisy-neighbor');
+  };
+
   it('one sample catching a mostly idle tenant active is no surge, also when its neighbours are busy; a sustained rise still is', () => {
     // 2-s steps: light tenants slow down for two points (noise on a shared machine) just as one sample
     // catches umbrella — idle in 9 of 10 samples before — in a query; acme and globex run a steady trickle
-    const step = 2000;
-    const points = 140;
-    const hist = 120;
-    const at = 130;
-    const run = (umbrella: (j: number) => number) => {
-      const rnd = mulberry32(8);
-      const series: SignalRange['series'][number][] = [];
-      const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
-        series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
-      for (const t of ['acme', 'globex', 'stark', 'hooli', 'umbrella']) {
-        const hurt = t === 'stark' || t === 'hooli';
-        add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && (j === at - 1 || j === at) ? 1.9 : 1));
-        add('postgres.load_sessions', t, 'CPU', (j) => (t === 'umbrella' ? umbrella(j) : t === 'acme' || t === 'globex' ? 0.05 : 0));
-      }
-      const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
-      return detect(range, { windowStart: hist, recentBaselineMs: hist * step }).findings.filter((f) => f.kind === 'noisy-neighbor');
-    };
+    const { at } = live;
+    const run = (umbrella: (j: number) => number) =>
+      liveNoisy(8, (add, rnd) => {
+        for (const t of ['acme', 'globex', 'stark', 'hooli', 'umbrella']) {
+          const hurt = t === 'stark' || t === 'hooli';
+          add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && (j === at - 1 || j === at) ? 1.9 : 1));
+          add('postgres.load_sessions', t, 'CPU', (j) => (t === 'umbrella' ? umbrella(j) : t === 'acme' || t === 'globex' ? 0.05 : 0));
+        }
+      });
     const blips = (j: number) => (j % 10 === 3 ? 0.5 : 0);
     expect(run((j) => (j === at ? 0.5 : blips(j)))).toEqual([]);
     // the same tenant taking two sessions from the point before on is the suspect
@@ -631,24 +747,20 @@ describe('mechanism and suspect on time-based loads', () => {
   });
 
   it('beside an antagonist adding sessions, a light tenant caught once mid-query is not a second suspect; a second antagonist is', () => {
-    const step = 2000;
-    const points = 140;
-    const hist = 120;
-    const at = 130;
-    const run = (hooliSessions: number, stark: (j: number) => number) => {
-      const rnd = mulberry32(9);
-      const series: SignalRange['series'][number][] = [];
-      const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) =>
-        series.push({ signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) });
-      for (const t of ['acme', 'globex', 'initech', 'umbrella', 'stark', 'hooli']) {
-        const hurt = t !== 'hooli' && t !== 'stark';
-        add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && j >= at - 1 ? 2.8 : 1));
-        // hooli: sessions from the point before; stark, never seen active before the onset
-        add('postgres.load_sessions', t, 'CPU', (j) => (t === 'hooli' ? (j >= at - 1 ? hooliSessions : 0) : t === 'stark' ? stark(j) : j % 10 === 3 ? 0.05 : 0));
-      }
-      const range: SignalRange = { startMs: T0, stepMs: step, points, series, warnings: [] };
-      return detect(range, { windowStart: hist, recentBaselineMs: hist * step }).findings.filter((f) => f.kind === 'noisy-neighbor');
-    };
+    const { at } = live;
+    // starkExec: stark's statement time per second (pg_stat_statements), when the source has it
+    const run = (hooliSessions: number, stark: (j: number) => number, starkExec?: (j: number) => number) =>
+      liveNoisy(9, (add, rnd) => {
+        for (const t of ['acme', 'globex', 'initech', 'umbrella', 'stark', 'hooli']) {
+          const hurt = t !== 'hooli' && (t !== 'stark' || starkExec !== undefined);
+          const latency = (j: number) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (hurt && j >= at - 1 ? 2.8 : 1);
+          add('postgres.mean_query_seconds', t, '', latency);
+          // hooli: sessions from the point before; stark, never seen active before the onset
+          add('postgres.load_sessions', t, 'CPU', (j) => (t === 'hooli' ? (j >= at - 1 ? hooliSessions : 0) : t === 'stark' ? stark(j) : j % 10 === 3 ? 0.05 : 0));
+          // five queries a second each (Little's law: their time is the sessions they hold), hooli its sessions
+          if (starkExec) add('postgres.exec_seconds_rate', t, '', (j) => (t === 'hooli' ? (j >= at - 1 ? hooliSessions : 0) : t === 'stark' ? starkExec(j) : 5 * latency(j)));
+        }
+      });
     // stark caught in one sample, half a session, beside hooli's two sessions: a small fraction of hooli's rise
     expect(run(2, (j) => (j === at ? 0.5 : 0)).map((f) => f.suspect?.tenant)).toEqual(['hooli']);
     // with one activity sample per step (the live test's 1-s steps): hooli's rise reads as one session and
@@ -659,6 +771,40 @@ describe('mechanism and suspect on time-based loads', () => {
     const both = run(1, (j) => (j >= at - 1 ? 1 : 0));
     expect(both.map((f) => f.suspect?.tenant).sort()).toEqual(['hooli', 'stark']);
     expect(new Set(both.map((f) => f.start)).size).toBe(1);
+    // with two activity samples per step (the live test's 2-s steps), stark, slowed like the others, caught
+    // in one of the two samples of two steps running: half a session in both, as much as a quarter of
+    // hooli's rise. The time its statements ran says it only holds its five slowed queries a second.
+    const slowed = (j: number) => 5 * 0.009 * (j >= at - 1 ? 2.8 : 1);
+    const caughtTwice = (j: number) => (j >= at - 1 ? 0.5 : 0);
+    expect(run(1.75, caughtTwice, slowed).map((f) => f.suspect?.tenant)).toEqual(['hooli']);
+    // the sampled figures alone cannot tell (the source without statement times): the rule above
+    // is what keeps stark out, not a threshold
+    expect(run(1.75, caughtTwice).map((f) => f.suspect?.tenant).sort()).toEqual(['hooli', 'stark']);
+    // a second antagonist's statements ran for the session it added: still named, from the onset
+    const both2 = run(1.75, (j) => (j >= at - 1 ? 1 : 0), (j) => (j >= at - 1 ? 1 : 0) + slowed(j));
+    expect(both2.map((f) => f.suspect?.tenant).sort()).toEqual(['hooli', 'stark']);
+    expect(new Set(both2.map((f) => f.start)).size).toBe(1);
+  });
+
+  it('when no tenant was ever caught on CPU, an antagonist holding CPU sessions names cpu, not the connections it opened; one catch does not', () => {
+    const { at } = live;
+    const run = (hooliCpu: (j: number) => number) =>
+      liveNoisy(3, (add, rnd) => {
+        add('postgres.max_connections', RESOURCE_SERIES, '', () => 600);
+        for (const t of ['acme', 'globex', 'initech', 'umbrella', 'stark', 'hooli']) {
+          const h = t === 'hooli';
+          add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (j >= at - 1 ? 2.8 : 1));
+          add('postgres.connections', t, '', (j) => (h && j >= at - 1 ? 5 : 1));
+          // short queries no activity sample ever caught on CPU (every baseline 0); the odd IO wait
+          add('postgres.load_sessions', t, 'CPU', (j) => (h ? hooliCpu(j) : 0));
+          add('postgres.load_sessions', t, 'IO', (j) => (j % 23 === t.length ? 0.5 : 0));
+        }
+      });
+    const nn = run((j) => (j >= at - 1 ? 1.75 : 0));
+    expect(nn.map((f) => [f.suspect?.tenant, f.resource.mechanism])).toEqual([['hooli', 'cpu']]);
+    // one sample catching hooli on CPU is no busy session: the connections it opened name the mechanism
+    const once = run((j) => (j === at ? 1 : 0));
+    expect(once.map((f) => f.resource.mechanism)).not.toContain('cpu');
   });
 
   it('a Redis tenant going from no command time to most of the instance is the suspect, through command-time', () => {

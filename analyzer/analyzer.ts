@@ -58,7 +58,10 @@ export interface AnalysisWindowMs {
 
 export interface Analyzer {
   analyze(window: AnalysisWindowMs): Promise<AnalysisResult>;
+  /** one live analysis: findings and bands now; the baselines due are refreshed after it returns (see idle) */
   tick(): Promise<AnalysisResult>;
+  /** resolves once the work a tick left for after its result (the baseline refresh) is done; never rejects */
+  idle(): Promise<void>;
   /** the topology seen in the last analysis */
   readonly topology: Topology | undefined;
   /** first detection time of each finding of the last analysis (ms) */
@@ -99,6 +102,8 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
   let lastBands: BandResult[] | undefined;
   let classifiedAtMs = Number.NEGATIVE_INFINITY;
   let bandsDirty = false;
+  /** the refresh the last tick started after returning its result */
+  let maintenance: Promise<void> = Promise.resolve();
   const bandOptsAt = (nowMs: number) => ({ nowMs, tierOf, ...(opts.bandThresholds ? { thresholds: opts.bandThresholds } : {}) });
 
   /**
@@ -107,18 +112,38 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
    * first read its point). A late sample older than that is not seen until the next cold start.
    */
   let held: SignalRange | undefined;
+  /**
+   * the source's generation() when the held window was read: while it has not changed, an in-memory
+   * source can move the window forward in place (advance()), with no read of every series
+   */
+  let heldGeneration: number | undefined;
   const windowBuffers: (Float64Array | undefined)[] = [undefined, undefined];
+  /** a read of the window's signals with the source's generation, taken just before (range() reads synchronously up to its first await) */
+  const readSource = async (fromMs: number, toMs: number): Promise<SignalRange> => {
+    const generation = deps.signals.generation?.();
+    const range = await deps.signals.range({ signals: SIGNAL_NAMES }, fromMs, toMs, stepMs);
+    heldGeneration = generation;
+    return range;
+  };
   const readWindow = async (fromMs: number, toMs: number): Promise<SignalRange> => {
     const g = grid(fromMs, toMs, stepMs);
     const prev = held;
     const heldEndMs = prev ? prev.startMs + prev.points * stepMs : Number.NEGATIVE_INFINITY;
     if (!prev || prev.stepMs !== stepMs || g.startMs < prev.startMs || heldEndMs - REREAD_POINTS * stepMs <= g.startMs) {
-      return deps.signals.range({ signals: SIGNAL_NAMES }, fromMs, toMs, stepMs);
+      return readSource(fromMs, toMs);
     }
     const readFromMs = Math.max(g.startMs, heldEndMs - REREAD_POINTS * stepMs);
-    const fresh = await deps.signals.range({ signals: SIGNAL_NAMES }, readFromMs, toMs, stepMs);
     const shift = (g.startMs - prev.startMs) / stepMs; // held point index of the window's first point
     const kept = (readFromMs - g.startMs) / stepMs; // points of the window taken from what is held
+    // the embedded store, unchanged but for new points: the window moves on in place, its new points
+    // read straight from the store's rings (no series object or view per series of the fleet per tick)
+    // (advance() itself refuses a stale generation)
+    if (heldGeneration !== undefined && prev.points === g.points && deps.signals.advance) {
+      const next = deps.signals.advance(prev, shift, kept, heldGeneration);
+      // a series whose last known point left the window is not in it (as range() would leave it out): read anew
+      if (next) return next.series.every((s) => anyKnown(s.values, 0, next.points)) ? next : readSource(fromMs, toMs);
+    }
+    const fresh = await readSource(readFromMs, toMs);
     const freshAt = (fresh.startMs - g.startMs) / stepMs; // window index of the fresh range's first point
     // only a window in this loop's own buffers slides in place: a range the source handed over is its arrays
     // (every window this loop builds is one buffer, a source's range never one of ours: the first series tells)
@@ -233,7 +258,11 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     }
     const withHistory = live?.withHistory ?? true;
     const range = live && !withHistory ? await readWindow(fromMs, toMs) : await deps.signals.range({ signals: SIGNAL_NAMES }, withHistory ? fromMs - historyMs : fromMs, toMs, stepMs);
-    if (live) held = range;
+    if (live) {
+      held = range;
+      // a read with history is no window the source can move forward (readWindow reads one first)
+      if (withHistory) heldGeneration = undefined;
+    }
     const { windowStart, warming } = windowStartOf(range, fromMs);
     const cache = live?.cache;
     const d = detect(range, { windowStart, recentBaselineMs: historyMs, ...pick(opts), ...(cache && !warming ? { baselineCache: cache } : {}) });
@@ -267,6 +296,8 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       return result;
     },
     async tick() {
+      // the previous tick's baseline refresh (its window buffers are reused by this read)
+      await maintenance;
       const now = deps.clock.now();
       // cold (the first tick, or while the store still warms up): everything from history
       const cold = baselineCache.size === 0;
@@ -274,15 +305,27 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       if (cold) {
         if (baselineCache.size > 0) staggerRefreshes(range, now, result);
       } else {
-        // the slice refreshed goes into the next tick's baselines; the bands, which move slowly, are
-        // reclassified from the refreshed features a few times per refresh period, not on every tick
-        if (await refreshSlice(range, now)) bandsDirty = true;
+        // the bands, which move slowly, are reclassified from the features earlier refreshes computed
+        // a few times per refresh period, not on every tick
         if (bandsDirty && now - classifiedAtMs >= baselineRefreshMs / 5) {
           lastBands = classifyBands(bandFeatureCache, bandState, bandOptsAt(now));
           classifiedAtMs = now;
           bandsDirty = false;
           result.bands = lastBands;
         }
+        // the slice of baselines due is refreshed after this tick's findings are out: it only serves
+        // the next tick, so it is no part of the time from data to finding (the next tick waits for it)
+        // (after a macrotask: a source that answers at once would otherwise run it all in the microtasks
+        // before the caller resumes with the result)
+        const refresh = async () => {
+          await new Promise<void>((r) => setImmediate(r));
+          try {
+            if (await refreshSlice(range, now)) bandsDirty = true;
+          } catch (err) {
+            deps.logger.warn('analysis: refreshing baselines failed; the tenants due keep their baselines and are retried next tick', { source: deps.signals.name, error: describeError(err) });
+          }
+        };
+        maintenance = refresh();
       }
       // findings come in start order: an episode's earlier run is matched (and its end updated) before a later one is
       for (const f of result.findings) {
@@ -311,6 +354,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
       if (result.warnings?.length) deps.logger.warn('analysis: signal source reported problems', { source: deps.signals.name, warnings: result.warnings.slice(0, 5).map(describeError) });
       return result;
     },
+    idle: () => maintenance,
     get topology() {
       return topology;
     },

@@ -296,6 +296,8 @@ const DAY = 86_400_000;
 const MIN_LOAD_LIFT = 0.1;
 /** among one resource's wait types, the least part of the largest rise another one's must be to compete with it */
 const COMPARABLE_LIFT = 0.25;
+/** busy sessions a load of unknown capacity that every member had none of must reach to count (one core) */
+const IDLE_SURGE_SESSIONS = 1;
 /**
  * What a rise above a baseline is measured in (its z): the robust spread, at least 5 % of the center.
  * For a sampled time-based load (`load`), at least the standard deviation too: a tenant mostly seen
@@ -552,14 +554,20 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return m;
   };
 
-  /** a tenant's Lock wait load series on a cluster by tenant id (-1: none), looked up once (victims are asked about at every point) */
-  const lockMemo = new Map<string, Int32Array>();
-  const lockSeries = (cluster: string, t: number): number => {
-    let m = lockMemo.get(cluster);
-    if (!m) lockMemo.set(cluster, (m = new Int32Array(nT).fill(-2)));
-    if (m[t] === -2) m[t] = seriesOf('postgres.load_sessions', 'Lock', tenantNames[t]!, cluster);
-    return m[t]!;
+  /** a tenant's series of one signal on a cluster by tenant id (-1: none), looked up once (victims and suspects are asked about at every point) */
+  const clusterSeries = (signal: SignalName, sub: string) => {
+    const memo = new Map<string, Int32Array>();
+    return (cluster: string, t: number): number => {
+      let m = memo.get(cluster);
+      if (!m) memo.set(cluster, (m = new Int32Array(nT).fill(-2)));
+      if (m[t] === -2) m[t] = seriesOf(signal, sub, tenantNames[t]!, cluster);
+      return m[t]!;
+    };
   };
+  /** Lock wait load: waits inside a tenant's own database */
+  const lockSeries = clusterSeries('postgres.load_sessions', 'Lock');
+  /** statement time per second: the sessions a tenant's statements held, exactly */
+  const execSeries = clusterSeries('postgres.exec_seconds_rate', '');
   // the clusters and Redis instances with their members by tenant id (in topology order), looked up once, not per point
   const pgClusters = [...topo.postgres].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf) }));
   const redisInstances = [...topo.redis].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf), canary: resourceSeries.get(`redis.canary_p99_seconds\u0001${id}`) }));
@@ -654,28 +662,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         let sdSq = 0;
         const fixed = m.fixed;
         if (fixed) {
-          // one baseline per member for the whole window: the same figures as below, over typed arrays
-          // only (this loop runs for every member along every mechanism at every degraded point)
-          const { center, floor, sdSquared, usage } = fixed;
-          const row = (j - W) * values.length;
-          for (let i = 0; i < values.length; i++) {
-            const ui = usage[row + i]!;
-            const c = center[i]!;
-            // unknown usage (both points missing) or no baseline (its center is NaN)
-            if (!(ui - ui === 0) || c !== c) {
-              inc[i] = 0;
-              continue;
-            }
-            inc[i] = 1;
-            rows++;
-            total += ui;
-            base += c;
-            sdSq += sdSquared[i]!;
-            u[i] = ui;
-            ub[i] = c;
-            ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
-            z[i] = (ui - c) / floor[i]!;
-          }
+          // one baseline per member for the whole window: the same figures as below, over typed arrays only
+          fixedFigures(m, fixed, j);
+          rows = SUMS[0]!;
+          total = SUMS[1]!;
+          base = SUMS[2]!;
+          sdSq = SUMS[3]!;
         } else {
           for (let i = 0; i < values.length; i++) {
             const ui = usageAt(values[i]!, j);
@@ -720,7 +712,11 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         const hasCap = Number.isFinite(cap) && cap > 0;
         // a time-based load every member had none of (no Redis tenant ever ran a slow command): every
         // baseline share is 0, and one that now takes a real part of a known capacity rose from nothing
-        const fromNothing = rows > 0 && !(base > 0) && mech.load === true && hasCap;
+        // Without a known capacity (PostgreSQL's cores are not a series) a rise from nothing counts when its
+        // top riser holds at least one busy session over both points: when every member's sampled load was
+        // always 0 (light tenants whose short queries no sample caught), an antagonist's CPU sessions must
+        // still name the mechanism, not the connections it opened; one catch of a light tenant cannot.
+        const fromNothing = rows > 0 && !(base > 0) && mech.load === true;
         if (rows === 0 || !(total > 0) || (!(base > 0) && !fromNothing)) continue;
         let topRise = 0;
         let top = -1;
@@ -734,6 +730,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
             topRise = rise[i]!;
             top = i;
           }
+        }
+        if (fromNothing && !hasCap) {
+          const v = top >= 0 ? values[top]! : undefined;
+          if (!v || !(u[top]! >= IDLE_SURGE_SESSIONS) || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0)) continue;
         }
         const util = hasCap ? total / cap : Number.NaN;
         const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
@@ -821,10 +821,23 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // one sample catching a light tenant mid-query (its queries slowed by the antagonist) is half a
       // session in that mean, as much as the antagonist's own rise when a step holds few activity samples.
       // A second antagonist's sustained rise is in both, so it is named at the same point.
+      // And its sessions must be its own demand: by Little's law a tenant's sessions are its statement
+      // rate × their duration, so a victim whose queries the antagonist slows holds more sessions too.
+      // The time its statements ran (exact, from pg_stat_statements, where the load is sampled) rose only
+      // by that slowdown; a second antagonist's rose by at least the sessions it added. Where the tenant
+      // has no such series, the sampled figures decide alone. (Session loads only: a connection storm adds
+      // session starts, whose cost no statement time shows.)
       const liftOf = (r: RankedRow) => {
         if (r === ranked[0]) return r.u - r.ub;
         const v = bd!.values[r.i]!;
-        return Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub;
+        const sampled = Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub;
+        if (best!.mech.signal !== 'postgres.load_sessions') return sampled;
+        const t = tenantIds.get(r.tenant);
+        const ei = t === undefined ? -1 : execSeries(c.id, t);
+        if (ei < 0) return sampled;
+        const eu = usageAt(all[ei]!.values, j);
+        const eb = baselineOf(ei, j).center;
+        return Number.isFinite(eu) && Number.isFinite(eb) ? Math.min(sampled, eu - eb) : sampled;
       };
       const liftOk = (r: RankedRow) => {
         if (!best!.mech.load) return true;
@@ -1049,26 +1062,74 @@ interface FixedBases {
   /** sd², 0 when unknown */
   sdSquared: Float64Array;
   /**
-   * every member's usageAt() at every point of the window, point-major: usage[(j - W) * n + i].
-   * Attribution reads all members at one point; read from the series (one per member, each its own
-   * stretch of memory) that is a cache miss per member per point, the cost that dominated analysis.
+   * every member's usageAt() at one point, as a row of n (point-major): attribution reads all members
+   * at one point, and read from the series (one per member, each its own stretch of memory) that is a
+   * cache miss per member per point, the cost that dominated analysis. Rows are transposed a tile of
+   * TILE points at a time, and only for tiles that hold a point attributed along this mechanism.
    */
-  usage: Float64Array;
+  usageAt(j: number): { row: Float64Array; at: number };
 }
 
-/** tile of points transposed together: its stretch of every series stays in cache while it is copied */
-const TILE = 64;
+/** fixedFigures() sums: members with a usage and a baseline, their usage, their baselines, their sd² */
+const SUMS = new Float64Array(4);
+
+/**
+ * Every member's usage, baseline, ratio and z at point j from the window-wide baselines, into m's
+ * scratch arrays, and their sums into SUMS. Its own small function, not a loop inside detect(): this
+ * runs for every member along every mechanism at every degraded point, and a function this size is
+ * optimised as soon as it is hot, where detect() (called once per window) only gets there by on-stack
+ * replacement, with its closures' variables read from their context.
+ */
+function fixedFigures(m: MechData, fixed: FixedBases, j: number): void {
+  const { u, ub, ratio, z, inc } = m;
+  const { center, floor, sdSquared } = fixed;
+  const { row: usage, at: row } = fixed.usageAt(j);
+  const n = center.length;
+  let rows = 0;
+  let total = 0;
+  let base = 0;
+  let sdSq = 0;
+  for (let i = 0; i < n; i++) {
+    const ui = usage[row + i]!;
+    const c = center[i]!;
+    // unknown usage (both points missing) or no baseline (its center is NaN)
+    if (!(ui - ui === 0) || c !== c) {
+      inc[i] = 0;
+      continue;
+    }
+    inc[i] = 1;
+    rows++;
+    total += ui;
+    base += c;
+    sdSq += sdSquared[i]!;
+    u[i] = ui;
+    ub[i] = c;
+    ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
+    z[i] = (ui - c) / floor[i]!;
+  }
+  SUMS[0] = rows;
+  SUMS[1] = total;
+  SUMS[2] = base;
+  SUMS[3] = sdSq;
+}
+
+/** points transposed together: one cache line of each member's series (8 doubles) serves the whole tile */
+const TILE = 8;
 
 function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number, load?: boolean): FixedBases {
   const n = bases.length;
-  const f: FixedBases = { center: new Float64Array(n), floor: new Float64Array(n), sdSquared: new Float64Array(n), usage: new Float64Array(n * Math.max(0, points - W)) };
+  const center = new Float64Array(n);
+  const floor = new Float64Array(n);
+  const sdSquared = new Float64Array(n);
   bases.forEach((b, i) => {
-    f.center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
-    f.floor[i] = zFloor(b, load);
-    f.sdSquared[i] = (b.sd ?? 0) ** 2;
+    center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
+    floor[i] = zFloor(b, load);
+    sdSquared[i] = (b.sd ?? 0) ** 2;
   });
-  const { usage } = f;
-  for (let t = W; t < points; t += TILE) {
+  const tiles: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(Math.ceil(Math.max(0, points - W) / TILE)).fill(undefined);
+  const fill = (tile: number): Float64Array => {
+    const rows = new Float64Array(n * TILE);
+    const t = W + tile * TILE;
     const end = Math.min(points, t + TILE);
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
@@ -1077,11 +1138,20 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
         const a = v[j]!;
         const p = j > 0 ? v[j - 1]! : Number.NaN;
         const fa = a - a === 0;
-        usage[(j - W) * n + i] = fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
+        rows[(j - t) * n + i] = fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
       }
     }
-  }
-  return f;
+    return (tiles[tile] = rows);
+  };
+  return {
+    center,
+    floor,
+    sdSquared,
+    usageAt(j) {
+      const tile = ((j - W) / TILE) | 0;
+      return { row: tiles[tile] ?? fill(tile), at: ((j - W) % TILE) * n };
+    },
+  };
 }
 
 interface RankedRow {

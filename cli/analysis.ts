@@ -126,7 +126,12 @@ export function createAnalysisService(opts: { tickMs: number }, deps: AnalysisSe
   };
 
   // immediate: the API has a result as soon as the first tick ends instead of after one interval
-  const loop = createLoop({ name: 'analysis', intervalMs: opts.tickMs, logger, immediate: true, tick: async () => void (await tickOnce()) });
+  const tick = async () => {
+    await tickOnce();
+    // the baselines refreshed after the result is out: part of the loop's tick, so stopping the loop waits for it
+    await analyzer.idle();
+  };
+  const loop = createLoop({ name: 'analysis', intervalMs: opts.tickMs, logger, immediate: true, tick });
   let firstTick: Promise<void> | undefined;
 
   return {

@@ -51,6 +51,8 @@ export function promqlFor(signal: SignalName, cadvisor: boolean, resolver: Tenan
       return T((w) => `${rate('tenantscope_pg_xact_commit_total')(w)} + ${rate('tenantscope_pg_xact_rollback_total')(w)}`);
     case 'postgres.mean_query_seconds':
       return T((w) => `${rate('tenantscope_pg_statement_exec_seconds_total')(w)} / ${rate('tenantscope_pg_statement_calls_total')(w)}`);
+    case 'postgres.exec_seconds_rate':
+      return T(rate('tenantscope_pg_statement_exec_seconds_total'));
     case 'postgres.load_sessions':
       return T(rate('tenantscope_pg_wait_load_seconds_total', ', wait_event_type'), 'wait_event_type');
     case 'postgres.connections':

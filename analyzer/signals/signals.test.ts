@@ -55,6 +55,43 @@ describe('embedded signal store', () => {
     expect(onlyB.series.map((x) => x.tenant)).toEqual(['b']);
   });
 
+  it('moves a window it returned forward in place as a fresh read would give it, until a series comes, goes or comes back after a gap', async () => {
+    const s = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 3_600_000 });
+    const q = { signals: ['postgres.mean_query_seconds' as const] };
+    for (let p = 0; p < 80; p++) {
+      s.append(key('a'), T0 + p * 15_000, p);
+      if (p % 7 !== 3) s.append(key('b'), T0 + p * 15_000, 1000 + p); // b has gaps
+    }
+    const window = async (endSlot: number) => s.range(q, T0 + (endSlot - 19) * 15_000, T0 + endSlot * 15_000, 15_000);
+    const values = (r: { series: readonly { tenant: string; values: Float64Array }[] }) => r.series.map((x) => [x.tenant, [...x.values]]);
+    const held = await window(79);
+    const g = s.generation!();
+    // three new slots, and a late sample for a point inside the re-read part
+    for (let p = 80; p < 83; p++) {
+      s.append(key('a'), T0 + p * 15_000, p);
+      s.append(key('b'), T0 + p * 15_000, 1000 + p);
+    }
+    s.append(key('b'), T0 + 73 * 15_000, 73.5);
+    expect(s.generation!()).toBe(g);
+    const moved = s.advance!(held, 3, 10, g)!; // points 10.. of the moved window (slots 73..82) read anew
+    expect(moved.series).toBe(held.series); // the same series and arrays, moved on
+    expect(moved.startMs).toBe(held.startMs + 3 * 15_000);
+    expect(values(moved)).toEqual(values(await window(82)));
+    // a stale generation, or a new series: nothing is written, read anew
+    const before = values(moved);
+    expect(s.advance!(moved, 1, 10, g - 1)).toBeUndefined();
+    s.append(key('c'), T0 + 83 * 15_000, 1);
+    expect(s.generation!()).not.toBe(g);
+    expect(s.advance!(moved, 1, 10, g)).toBeUndefined();
+    expect(values(moved)).toEqual(before);
+    // a series back after a gap longer than a few slots changes the generation too; a short gap does not
+    const g2 = s.generation!();
+    s.append(key('a'), T0 + 85 * 15_000, 85);
+    expect(s.generation!()).toBe(g2);
+    s.append(key('b'), T0 + 95 * 15_000, 1095);
+    expect(s.generation!()).not.toBe(g2);
+  });
+
   it('reads a long window through the ring block by block, around its wrap and from before the epoch', async () => {
     // fineCap is 61 slots: 90 samples wrap the ring
     const wrapped = createSignalStore({ resolutionMs: 15_000, fineHorizonMs: 900_000, retentionMs: 900_000 });
@@ -227,12 +264,14 @@ describe('registry sampler', () => {
     }
     const last = fleet.lastSample!;
     const to = clock.now() - 15_000;
-    const r = await store.range({ signals: ['postgres.tps', 'postgres.mean_query_seconds', 'ingress.p95_latency_seconds', 'node.cpu_cores', 'postgres.load_sessions', 'redis.canary_p99_seconds'] }, to, to, 15_000);
+    const r = await store.range({ signals: ['postgres.tps', 'postgres.mean_query_seconds', 'postgres.exec_seconds_rate', 'ingress.p95_latency_seconds', 'node.cpu_cores', 'postgres.load_sessions', 'redis.canary_p99_seconds'] }, to, to, 15_000);
     const get = (signal: string, tenant: string, sub = '') => r.series.find((s) => s.signal === signal && s.tenant === tenant && s.sub === sub)?.values[0];
     for (const t of fleet.topology.tenants) {
       const x = last.tenants[t.index]!;
       expect(get('postgres.tps', t.id)).toBeCloseTo(x.tps, 3);
       expect(get('postgres.mean_query_seconds', t.id)).toBeCloseTo(x.meanQuerySeconds, 6);
+      // statement time per second: the sessions its statements held (Little's law: rate × duration)
+      expect(get('postgres.exec_seconds_rate', t.id)).toBeCloseTo(x.queriesPerSecond * x.meanQuerySeconds, 6);
       expect(get('postgres.load_sessions', t.id, 'IO')).toBeCloseTo(x.loadIo, 6);
       expect(get('node.cpu_cores', t.id)).toBeCloseTo(x.cpuCores, 6);
       // a p95 from histogram buckets is approximate: within the bucket

@@ -21,6 +21,11 @@ export function createSimulatedSignalSource(model: FleetModel, opts: { name?: st
     T('ingress.p95_latency_seconds', ig, (s, i) => s.tenants[i]!.p95LatencySeconds),
     T('postgres.tps', pg, (s, i) => s.tenants[i]!.tps),
     T('postgres.mean_query_seconds', pg, (s, i) => s.tenants[i]!.meanQuerySeconds),
+    // every active session runs a statement: the time they run is the model's active load
+    T('postgres.exec_seconds_rate', pg, (s, i) => {
+      const x = s.tenants[i]!;
+      return x.loadCpu + x.loadIo + x.loadLwlock + x.loadLock;
+    }),
     T('postgres.load_sessions', pg, (s, i) => s.tenants[i]!.loadCpu, 'CPU'),
     T('postgres.load_sessions', pg, (s, i) => s.tenants[i]!.loadIo, 'IO'),
     T('postgres.load_sessions', pg, (s, i) => s.tenants[i]!.loadLwlock, 'LWLock'),

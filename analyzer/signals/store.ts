@@ -29,6 +29,10 @@ export interface SignalStoreOptions {
 
 interface Ring {
   key: SeriesKey;
+  /** seriesKey(key), the ring's key in the store and the `key` of the series range() returns */
+  id: string;
+  /** the latest slot appended (-1: none), to tell a series that comes back after a gap */
+  last: number;
   fineSlot: Int32Array;
   fine: Float64Array;
   coarseSlot: Int32Array;
@@ -57,6 +61,12 @@ export interface SignalStore extends SignalSource {
 }
 
 const SNAPSHOT_VERSION = 2;
+/**
+ * Slots a series may miss and still count as present throughout for generation(): the live window
+ * (many more slots) holds it all along. One that comes back after a longer gap changes the generation,
+ * since a window that lost it would not see it return.
+ */
+const REVIVAL_GAP = 8;
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
@@ -73,8 +83,12 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
   let droppedSeries = 0;
   let droppedSamples = 0;
 
-  const newRing = (key: SeriesKey): Ring => ({
+  /** SignalSource.generation(): a series came or went, or came back after more than REVIVAL_GAP slots */
+  let generation = 0;
+  const newRing = (key: SeriesKey, id = seriesKey(key)): Ring => ({
     key,
+    id,
+    last: -1,
     fineSlot: new Int32Array(fineCap).fill(-1),
     fine: new Float64Array(fineCap),
     coarseSlot: new Int32Array(coarseCap).fill(-1),
@@ -109,8 +123,14 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         droppedSeries++;
         return;
       }
-      r = newRing(key);
+      r = newRing(key, k);
       rings.set(k, r);
+      generation++;
+    }
+    if (slot > r.last) {
+      // back after a gap: a window that did not hold it (no known point) would now
+      if (r.last >= 0 && slot - r.last > REVIVAL_GAP) generation++;
+      r.last = slot;
     }
     if (slot > latestFineSlot) latestFineSlot = slot;
     const i = slot % fineCap;
@@ -156,6 +176,26 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
     return n ? sum / n : Number.NaN;
   };
 
+  /**
+   * values[from, to) from consecutive fine slots slot0 + j of a ring (wrapping at its end): a slot
+   * holding an older sample (or none) is unknown. Returns whether any value is known.
+   */
+  const readFine = (r: Ring, values: Float64Array, slot0: number, from: number, to: number): boolean => {
+    const { fineSlot, fine } = r;
+    let any = false;
+    let slot = slot0 + from;
+    let i = slot % fineCap;
+    for (let j = from; j < to; j++, slot++) {
+      const v = fineSlot[i] === slot ? fine[i]! : Number.NaN;
+      values[j] = v;
+      if (v - v === 0) any = true; // finite
+      if (++i === fineCap) i = 0;
+    }
+    return any;
+  };
+
+  const warnings = () => (droppedSeries ? [`embedded store: ${droppedSeries} new series dropped at the cap of ${maxSeries} — raise the cap or reduce cardinality`] : []);
+
   const range = async (q: SignalQuery, fromMs: number, toMs: number, stepMs: number): Promise<SignalRange> => {
     const { startMs, points } = grid(fromMs, toMs, stepMs);
     const want = new Set(q.signals);
@@ -190,25 +230,38 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         // consecutive slots of the ring (wrapping at its end): a slot holding an older sample (or none)
         // is unknown, and so is a point before the epoch (append() drops those); the fine horizon never
         // reaches past the retention, so nothing here is older than it
-        const fineSlot = r.fineSlot;
-        const fine = r.fine;
         const jSlot = Math.max(jFine, Math.min(points, -slot0));
         if (jSlot > jFine) values.fill(Number.NaN, jFine, jSlot);
-        let slot = slot0 + jSlot;
-        let i = slot % fineCap;
-        for (let j = jSlot; j < points; j++, slot++) {
-          const v = fineSlot[i] === slot ? fine[i]! : Number.NaN;
-          values[j] = v;
-          if (!any && v - v === 0) any = true; // finite
-          if (++i === fineCap) i = 0;
-        }
+        if (readFine(r, values, slot0, jSlot, points)) any = true;
       }
-      if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, values });
+      // with its key, so the live loop's window and baselines never rebuild it
+      if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, key: r.id, values } as Series);
     }
-    const warnings = droppedSeries ? [`embedded store: ${droppedSeries} new series dropped at the cap of ${maxSeries} — raise the cap or reduce cardinality`] : [];
-    return { startMs, stepMs, points, series, warnings };
+    return { startMs, stepMs, points, series, warnings: warnings() };
   };
 
+  const advance = (range: SignalRange, shift: number, from: number, since: number): SignalRange | undefined => {
+    const { stepMs, points } = range;
+    const startMs = range.startMs + shift * stepMs;
+    // range()'s direct path only: one fine slot per point, the points read anew within the fine horizon
+    // and the retention; the points that stay were read before
+    if (since !== generation || stepMs !== res || startMs % res !== 0 || shift < 0 || from < 0 || from > points || shift + from > points) return undefined;
+    const slot0 = startMs / res;
+    if (slot0 + from < Math.max(0, latestFineSlot - fineCap + 2) || startMs + from * stepMs < latestFineSlot * res - retention) return undefined;
+    const found: Ring[] = [];
+    for (const s of range.series) {
+      const id = (s as Series & { key?: string }).key;
+      const r = id === undefined ? undefined : rings.get(id);
+      if (!r) return undefined;
+      found.push(r);
+    }
+    for (let k = 0; k < found.length; k++) {
+      const values = range.series[k]!.values;
+      if (shift > 0) values.copyWithin(0, shift, shift + from);
+      readFine(found[k]!, values, slot0, from, points);
+    }
+    return { startMs, stepMs, points, series: range.series, warnings: warnings() };
+  };
   const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
   const fromB64 = <T>(s: string, C: new (b: ArrayBuffer) => T): T => {
     const buf = Buffer.from(s, 'base64');
@@ -221,6 +274,8 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
     name: 'embedded',
     append,
     range,
+    generation: () => generation,
+    advance,
     keys: () => [...rings.values()].map((r) => r.key),
     stats: () => ({
       series: rings.size,
@@ -231,6 +286,7 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
     forgetTenant(tenant) {
       let n = 0;
       for (const [k, r] of rings) if (r.key.tenant === tenant) n += rings.delete(k) ? 1 : 0;
+      if (n) generation++;
       return n;
     },
     async save(file) {
@@ -312,8 +368,10 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
           r.coarseSum[slot % coarseCap] = cSums[k]!;
           r.coarseCount[slot % coarseCap] = cCounts[k]!;
         }
-        rings.set(seriesKey(r.key), r);
+        r.last = r.fineSlot.reduce((m, slot) => Math.max(m, slot), -1);
+        rings.set(r.id, r);
       }
+      generation++;
       return { series: rings.size, samples };
     },
   };

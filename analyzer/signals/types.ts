@@ -34,6 +34,9 @@ export const SIGNALS = {
   'postgres.tps': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'volume', unit: 'transactions/s' },
   'postgres.mean_query_seconds': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'victim', unit: 'seconds' },
   'postgres.load_sessions': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions', sub: 'wait_event_type' },
+  // statement execution time per second (pg_stat_statements): by Little's law the mean number of sessions
+  // running the tenant's statements, exact where load_sessions is sampled; a statement's time lands when it ends
+  'postgres.exec_seconds_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'seconds/s' },
   'postgres.connections': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'connections' },
   // counted per database: a shared database's churn is no one tenant's
   'postgres.session_rate': { resourceKind: 'postgres', resourceLabel: 'pg_cluster', scope: 'tenant', role: 'usage', unit: 'sessions/s', perTenantOnly: true },
@@ -112,6 +115,20 @@ export interface SignalQuery {
 export interface SignalSource {
   readonly name: string;
   range(query: SignalQuery, fromMs: number, toMs: number, stepMs: number): Promise<SignalRange>;
+  /**
+   * An in-memory source's cheap re-read, for the live loop's window: optional (the embedded store has
+   * it; a query API has not). `generation()` changes whenever the set of series range() would return
+   * for some window may have changed other than by new points: a series came or went, or one came back
+   * after a gap.
+   */
+  generation?(): number;
+  /**
+   * Moves a range this source's range() returned forward by `shift` points, in place: the points that
+   * stay keep what they hold up to `from`, and points [from, points) are read anew, as range() would
+   * read them. Only when nothing changed since `generation` and the grid is one the source serves
+   * directly; else returns undefined, having changed nothing (read anew with range()).
+   */
+  advance?(range: SignalRange, shift: number, from: number, generation: number): SignalRange | undefined;
 }
 
 /** the one key of a series (the store's rings, the analyzer's baselines and windows) */

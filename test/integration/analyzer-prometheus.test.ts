@@ -110,5 +110,13 @@ describe('analyzer over a real Prometheus', () => {
     const clientOnly = cmd.series.find((x) => x.tenant === 'clientonly');
     expect(clientOnly?.resource).toBe(topo.redisInstance);
     expect([...clientOnly!.values].every((v) => v === 0)).toBe(true);
+    // statement time per second through PromQL: each tenant's queries/s × their mean duration, as the fleet ran them
+    const exec = await signals.range({ signals: ['postgres.exec_seconds_rate'] }, end, end, 15_000);
+    expect(exec.series).toHaveLength(TENANTS);
+    for (const s of exec.series) {
+      const x = fleet.lastSample!.tenants[topo.tenants.find((t) => t.id === s.tenant)!.index]!;
+      expect(s.values[0]! / (x.queriesPerSecond * x.meanQuerySeconds), s.tenant).toBeGreaterThan(0.75);
+      expect(s.values[0]! / (x.queriesPerSecond * x.meanQuerySeconds), s.tenant).toBeLessThan(1.33);
+    }
   });
 });
