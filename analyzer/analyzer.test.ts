@@ -788,16 +788,20 @@ describe('mechanism and suspect on time-based loads', () => {
 
   it('when no tenant was ever caught on CPU, an antagonist holding CPU sessions names cpu, not the connections it opened; one catch does not', () => {
     const { at } = live;
-    const run = (hooliCpu: (j: number) => number) =>
+    // acmeCpu: acme's sampled CPU load; withExec: every tenant's statement time per second is known
+    const run = (hooliCpu: (j: number) => number, acmeCpu: (j: number) => number = () => 0, withExec = false) =>
       liveNoisy(3, (add, rnd) => {
         add('postgres.max_connections', RESOURCE_SERIES, '', () => 600);
         for (const t of ['acme', 'globex', 'initech', 'umbrella', 'stark', 'hooli']) {
           const h = t === 'hooli';
-          add('postgres.mean_query_seconds', t, '', (j) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (j >= at - 1 ? 2.8 : 1));
+          const latency = (j: number) => 0.009 * (1 + 0.04 * (rnd() - 0.5)) * (j >= at - 1 ? 2.8 : 1);
+          add('postgres.mean_query_seconds', t, '', latency);
           add('postgres.connections', t, '', (j) => (h && j >= at - 1 ? 5 : 1));
           // short queries no activity sample ever caught on CPU (every baseline 0); the odd IO wait
-          add('postgres.load_sessions', t, 'CPU', (j) => (h ? hooliCpu(j) : 0));
+          add('postgres.load_sessions', t, 'CPU', (j) => (h ? hooliCpu(j) : t === 'acme' ? acmeCpu(j) : 0));
           add('postgres.load_sessions', t, 'IO', (j) => (j % 23 === t.length ? 0.5 : 0));
+          // hooli's four connections run statements back to back; the others five queries a second
+          if (withExec) add('postgres.exec_seconds_rate', t, '', (j) => (h ? (j >= at - 1 ? 3.5 : 0.05) : 5 * latency(j)));
         }
       });
     const nn = run((j) => (j >= at - 1 ? 1.75 : 0));
@@ -805,6 +809,14 @@ describe('mechanism and suspect on time-based loads', () => {
     // one sample catching hooli on CPU is no busy session: the connections it opened name the mechanism
     const once = run((j) => (j === at ? 1 : 0));
     expect(once.map((f) => f.resource.mechanism)).not.toContain('cpu');
+    // hooli's first two points unknown (its counter is new), acme, slowed, caught in every sample of both:
+    // one whole session, and the only CPU load known there. Its statements ran for 0.13 s/s: not a surge.
+    const firstUnknown = (j: number) => (j >= at + 1 ? 1.75 : j >= at - 1 ? Number.NaN : 0);
+    const caught = (j: number) => (j >= at - 1 ? 1 : 0);
+    expect(run(firstUnknown, caught, true).map((f) => f.suspect?.tenant)).not.toContain('acme');
+    expect(run(firstUnknown, caught, true).map((f) => [f.suspect?.tenant, f.resource.mechanism])).toContainEqual(['hooli', 'cpu']);
+    // without statement times the sampled load alone names acme: the check above is what keeps it out
+    expect(run(firstUnknown, caught).map((f) => f.suspect?.tenant)).toContain('acme');
   });
 
   it('a Redis tenant going from no command time to most of the instance is the suspect, through command-time', () => {

@@ -568,6 +568,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const lockSeries = clusterSeries('postgres.load_sessions', 'Lock');
   /** statement time per second: the sessions a tenant's statements held, exactly */
   const execSeries = clusterSeries('postgres.exec_seconds_rate', '');
+  /** how much a tenant's statement time per second at j rose above its baseline; NaN when unknown */
+  const execLift = (cluster: string, tenant: string, j: number): number => {
+    const t = tenantIds.get(tenant);
+    const ei = t === undefined ? -1 : execSeries(cluster, t);
+    if (ei < 0) return Number.NaN;
+    return usageAt(all[ei]!.values, j) - baselineOf(ei, j).center;
+  };
   // the clusters and Redis instances with their members by tenant id (in topology order), looked up once, not per point
   const pgClusters = [...topo.postgres].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf) }));
   const redisInstances = [...topo.redis].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf), canary: resourceSeries.get(`redis.canary_p99_seconds\u0001${id}`) }));
@@ -734,6 +741,9 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         if (fromNothing && !hasCap) {
           const v = top >= 0 ? values[top]! : undefined;
           if (!v || !(u[top]! >= IDLE_SURGE_SESSIONS) || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0)) continue;
+          // and, where its statement times are known, they ran for those sessions: a light tenant whose
+          // queries an antagonist slows is caught in sample after sample too (see liftOf below)
+          if (mech.signal === 'postgres.load_sessions' && execLift(c.id, m.tenants[top]!, j) < IDLE_SURGE_SESSIONS) continue;
         }
         const util = hasCap ? total / cap : Number.NaN;
         const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
@@ -832,12 +842,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         const v = bd!.values[r.i]!;
         const sampled = Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub;
         if (best!.mech.signal !== 'postgres.load_sessions') return sampled;
-        const t = tenantIds.get(r.tenant);
-        const ei = t === undefined ? -1 : execSeries(c.id, t);
-        if (ei < 0) return sampled;
-        const eu = usageAt(all[ei]!.values, j);
-        const eb = baselineOf(ei, j).center;
-        return Number.isFinite(eu) && Number.isFinite(eb) ? Math.min(sampled, eu - eb) : sampled;
+        const held = execLift(c.id, r.tenant, j);
+        return Number.isFinite(held) ? Math.min(sampled, held) : sampled;
       };
       const liftOk = (r: RankedRow) => {
         if (!best!.mech.load) return true;

@@ -53,6 +53,8 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
   let lastT: number | undefined;
   /** Redis tenant and instance pairs seen at the previous sample (by keys, connections or slow commands) */
   let redisKnown = new Set<string>();
+  /** PostgreSQL tenant, cluster and wait type written as a known 0 at the previous sample (no counter yet) */
+  let pgLoadZero = new Set<string>();
 
   return {
     async sample(tMs) {
@@ -170,15 +172,25 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
       for (const e of exec.values()) add('postgres.exec_seconds_rate', e.id[0], e.id[1], '', e.v);
       const loadSeen = new Set<string>();
       each('tenantscope_pg_wait_load_seconds_total', (v) => {
-        loadSeen.add(`${s(v.labels.tenant)}\u0001${s(v.labels.pg_cluster)}\u0001${s(v.labels.wait_event_type)}`);
-        add('postgres.load_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), s(v.labels.wait_event_type), rate('tenantscope_pg_wait_load_seconds_total', v));
+        const k = `${s(v.labels.tenant)}\u0001${s(v.labels.pg_cluster)}\u0001${s(v.labels.wait_event_type)}`;
+        loadSeen.add(k);
+        // a counter born since a sample that read this load as 0 counts from 0: its first point is known (an
+        // antagonist's first CPU sessions are not missing at the very point it surges)
+        add('postgres.load_sessions', s(v.labels.tenant), s(v.labels.pg_cluster), s(v.labels.wait_event_type), rate('tenantscope_pg_wait_load_seconds_total', v, pgLoadZero.has(k)));
       });
       // the activity sampler creates a tenant's counter of a wait type the first time it sees such a session:
       // until then that load was 0, not unknown — without this, a mostly idle tenant has no baseline for the
       // types the detector weighs, and cannot be named when it suddenly surges
+      const zero = new Set<string>();
       for (const e of tps.values()) {
-        for (const sub of PG_LOAD_TYPES) if (!loadSeen.has(`${e.id[0]}\u0001${e.id[1]}\u0001${sub}`)) add('postgres.load_sessions', e.id[0], e.id[1], sub, 0);
+        for (const sub of PG_LOAD_TYPES) {
+          const k = `${e.id[0]}\u0001${e.id[1]}\u0001${sub}`;
+          if (loadSeen.has(k)) continue;
+          add('postgres.load_sessions', e.id[0], e.id[1], sub, 0);
+          zero.add(k);
+        }
       }
+      pgLoadZero = zero;
       const conns = new Map<string, { id: [string, string]; v: number }>();
       each('tenantscope_pg_connections', (v) => {
         const id = db(v.labels);

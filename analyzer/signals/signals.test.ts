@@ -226,6 +226,13 @@ describe('registry sampler', () => {
     for (const sub of ['CPU', 'IO', 'LWLock', 'Lock']) expect(get('globex', sub)).toBe(0);
     // a tenant the poll does not see (no rate yet, or another cluster) gets nothing
     expect(r.series.filter((x) => x.tenant !== 'acme' && x.tenant !== 'globex')).toEqual([]);
+    // globex's first CPU sessions: its counter is born now, after a sample that read its CPU load as 0,
+    // so it counts from 0 and that point is known, not missing (the point an antagonist surges)
+    for (const t of ['acme', 'globex']) commits.inc({ tenant: t, pg_cluster: 'pg-main', datname: `${t}_prod` }, 30);
+    load.inc({ tenant: 'globex', pg_cluster: 'pg-main', datname: 'globex_prod', wait_event_type: 'CPU' }, 45);
+    await sampler.sample(T0 + 30_000);
+    const next = await store.range({ signals: ['postgres.load_sessions'] }, T0 + 30_000, T0 + 30_000, 15_000);
+    expect(next.series.find((x) => x.tenant === 'globex' && x.sub === 'CPU')?.values[0]).toBe(3);
   });
 
   it('a Redis tenant without slow commands spent 0 s/s in them, not unknown; its first slow commands count in full', async () => {
