@@ -568,12 +568,21 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const lockSeries = clusterSeries('postgres.load_sessions', 'Lock');
   /** statement time per second: the sessions a tenant's statements held, exactly */
   const execSeries = clusterSeries('postgres.exec_seconds_rate', '');
-  /** how much a tenant's statement time per second at j rose above its baseline; NaN when unknown */
-  const execLift = (cluster: string, tenant: string, j: number): number => {
+  /**
+   * A rise of a tenant's sampled session load at j, as far as its own statements account for it. By
+   * Little's law a tenant's sessions are its statement rate × their duration, so a light tenant whose
+   * queries an antagonist slows is caught active in more samples too; the time its statements ran
+   * (exact, from pg_stat_statements) rose only by that slowdown, an antagonist's by at least the sessions
+   * it added. Other loads (a connection storm adds session starts, whose cost no statement time shows),
+   * and a tenant without that series, keep the sampled rise.
+   */
+  const ownLift = (mech: Mech, cluster: string, tenant: string, j: number, sampled: number): number => {
+    if (mech.signal !== 'postgres.load_sessions') return sampled;
     const t = tenantIds.get(tenant);
     const ei = t === undefined ? -1 : execSeries(cluster, t);
-    if (ei < 0) return Number.NaN;
-    return usageAt(all[ei]!.values, j) - baselineOf(ei, j).center;
+    if (ei < 0) return sampled;
+    const held = usageAt(all[ei]!.values, j) - baselineOf(ei, j).center;
+    return Number.isFinite(held) ? Math.min(sampled, held) : sampled;
   };
   // the clusters and Redis instances with their members by tenant id (in topology order), looked up once, not per point
   const pgClusters = [...topo.postgres].map(([id, members]) => ({ id, ids: Int32Array.from(members, idOf) }));
@@ -740,10 +749,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         }
         if (fromNothing && !hasCap) {
           const v = top >= 0 ? values[top]! : undefined;
-          if (!v || !(u[top]! >= IDLE_SURGE_SESSIONS) || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0)) continue;
-          // and, where its statement times are known, they ran for those sessions: a light tenant whose
-          // queries an antagonist slows is caught in sample after sample too (see liftOf below)
-          if (mech.signal === 'postgres.load_sessions' && execLift(c.id, m.tenants[top]!, j) < IDLE_SURGE_SESSIONS) continue;
+          if (!v || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0) || !(ownLift(mech, c.id, m.tenants[top]!, j, u[top]!) >= IDLE_SURGE_SESSIONS)) continue;
         }
         const util = hasCap ? total / cap : Number.NaN;
         const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
@@ -831,19 +837,11 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // one sample catching a light tenant mid-query (its queries slowed by the antagonist) is half a
       // session in that mean, as much as the antagonist's own rise when a step holds few activity samples.
       // A second antagonist's sustained rise is in both, so it is named at the same point.
-      // And its sessions must be its own demand: by Little's law a tenant's sessions are its statement
-      // rate × their duration, so a victim whose queries the antagonist slows holds more sessions too.
-      // The time its statements ran (exact, from pg_stat_statements, where the load is sampled) rose only
-      // by that slowdown; a second antagonist's rose by at least the sessions it added. Where the tenant
-      // has no such series, the sampled figures decide alone. (Session loads only: a connection storm adds
-      // session starts, whose cost no statement time shows.)
+      // And its sessions must be its own demand (ownLift): a victim the antagonist slows holds more too.
       const liftOf = (r: RankedRow) => {
         if (r === ranked[0]) return r.u - r.ub;
         const v = bd!.values[r.i]!;
-        const sampled = Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub;
-        if (best!.mech.signal !== 'postgres.load_sessions') return sampled;
-        const held = execLift(c.id, r.tenant, j);
-        return Number.isFinite(held) ? Math.min(sampled, held) : sampled;
+        return ownLift(best!.mech, c.id, r.tenant, j, Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub);
       };
       const liftOk = (r: RankedRow) => {
         if (!best!.mech.load) return true;

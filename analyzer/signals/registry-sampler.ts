@@ -156,20 +156,16 @@ export function createRegistrySampler(registry: Registry, sink: { append(key: Se
         const inc = increase('tenantscope_pg_statement_calls_total', v);
         if (inc !== undefined) calls.set(db(v.labels).join('\u0001'), (calls.get(db(v.labels).join('\u0001')) ?? 0) + inc);
       });
-      const exec = new Map<string, { id: [string, string]; v: number }>();
       each('tenantscope_pg_statement_exec_seconds_total', (v) => {
         const inc = increase('tenantscope_pg_statement_exec_seconds_total', v);
-        const id = db(v.labels);
-        const k = id.join('\u0001');
-        const c = calls.get(k);
+        if (inc === undefined) return;
+        const [tenant, cluster] = db(v.labels);
+        const c = calls.get(`${tenant}\u0001${cluster}`);
         // no calls in the interval: the mean is unknown, not zero
-        if (inc !== undefined && c !== undefined && c > 0) add('postgres.mean_query_seconds', id[0], id[1], '', inc / c);
-        if (inc === undefined || !dt || dt <= 0) return;
-        const e = exec.get(k) ?? { id, v: 0 };
-        e.v += inc / dt;
-        exec.set(k, e);
+        if (c !== undefined && c > 0) add('postgres.mean_query_seconds', tenant, cluster, '', inc / c);
+        // add() sums a tenant's databases on a cluster
+        if (dt && dt > 0) add('postgres.exec_seconds_rate', tenant, cluster, '', inc / dt);
       });
-      for (const e of exec.values()) add('postgres.exec_seconds_rate', e.id[0], e.id[1], '', e.v);
       const loadSeen = new Set<string>();
       each('tenantscope_pg_wait_load_seconds_total', (v) => {
         const k = `${s(v.labels.tenant)}\u0001${s(v.labels.pg_cluster)}\u0001${s(v.labels.wait_event_type)}`;
