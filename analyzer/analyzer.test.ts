@@ -109,6 +109,30 @@ describe('analyzer on the simulated fleet', () => {
     for (const v of f.victims) expect(ids.has(v.tenant)).toBe(true);
   });
 
+  it('with two days of history judges by time-of-day baselines, and names the same antagonists, victims and mechanism', async () => {
+    // the per-point path (baselines that change through the window), where the tick's path has one baseline per series
+    for (const [scenario, antagonists] of [['pg-io', 1], ['node-cpu', 2]] as const) {
+      const ep = episode(scenario, { antagonists });
+      const model = createFleetModel({ tenants: TENANTS, seed: SEED, episodes: [ep] });
+      const analyzer = createAnalyzer({ historyMs: 2 * 86_400_000, stepMs: 60_000 }, { signals: createSimulatedSignalSource(model), clock: new ManualClock(T0), logger: createMemoryLogger() });
+      const r = await analyzer.analyze({ fromMs: T0 - 120_000, toMs: ep.endMs + 180_000 });
+      expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
+      const nn = r.findings.filter((f) => f.kind === 'noisy-neighbor');
+      expect(new Set(nn.map((f) => f.suspect!.tenant))).toEqual(new Set(ep.tenants));
+      const members = new Set(model.topology.tenants.filter((t) => (scenario === 'pg-io' ? true : t.node === ep.resource.id)).map((t) => t.id));
+      for (const f of nn) {
+        expect(f.resource).toEqual({ kind: ep.resource.kind, id: ep.resource.id, mechanism: scenario === 'pg-io' ? 'io' : 'cpu' });
+        expect(f.victims.length).toBeGreaterThan(0);
+        for (const v of f.victims) {
+          expect(members.has(v.tenant)).toBe(true);
+          expect(ep.tenants).not.toContain(v.tenant);
+          expect(v.observed!).toBeGreaterThan(1.5 * v.baseline!);
+        }
+      }
+      if (scenario === 'pg-io') expect(nn[0]!.victims.length).toBe(TENANTS - 1);
+    }
+  });
+
   it('rejects a window that ends before it starts with a request error naming both times', async () => {
     const { analyzer } = setup([]);
     await expect(analyzer.analyze({ fromMs: T0, toMs: T0 - 1 })).rejects.toMatchObject({ code: 'TS_REQUEST_INVALID', message: expect.stringMatching(/from=2026-03-11T10:00:00.000Z to=2026-03-11T09:59:59.999Z/) });

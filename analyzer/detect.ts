@@ -116,11 +116,6 @@ interface SeriesIndex {
   /** the victim-signal series of tenants: not the resources' own, nor the unattributed bucket's (its latency is nobody's harm) */
   readonly harmSeries: readonly number[];
   /**
-   * a ratio and a baseline array of `points` per harm series, all zero, as views of one buffer: the
-   * same buffer call after call on this list (detect() is synchronous and its result keeps none of it)
-   */
-  victimViews(points: number): { ratio: Float64Array[]; base: Float64Array[] };
-  /**
    * a resource's members that have a series of the mechanism's signal, and those series; kept when
    * `members` is the topology's list of the resource (a candidate's own victims are one call's only)
    */
@@ -166,28 +161,12 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
   all.forEach((s, i) => {
     if (s.tenant !== RESOURCE_SERIES && s.tenant !== UNATTRIBUTED_TENANT && VICTIM_SIGNALS.includes(s.signal)) harmSeries.push(i);
   });
-  let views: { points: number; buffer: Float64Array; ratio: Float64Array[]; base: Float64Array[] } | undefined;
   const index: SeriesIndex = {
     keys,
     resourceSeries,
     topo: buildTopology(all),
     seriesOf,
     harmSeries,
-    victimViews(points) {
-      if (views?.points === points) {
-        views.buffer.fill(0);
-        return views;
-      }
-      const buffer = new Float64Array(2 * harmSeries.length * points);
-      const ratio: Float64Array[] = [];
-      const base: Float64Array[] = [];
-      for (let k = 0; k < harmSeries.length; k++) {
-        ratio.push(buffer.subarray(2 * k * points, (2 * k + 1) * points));
-        base.push(buffer.subarray((2 * k + 1) * points, (2 * k + 2) * points));
-      }
-      views = { points, buffer, ratio, base };
-      return views;
-    },
     membersOf(kind, resource, mech, list) {
       const memoKey = topologyMemoKey(index.topo, kind, resource, mech, list);
       let m = memoKey === undefined ? undefined : members.get(memoKey);
@@ -279,6 +258,8 @@ export interface PointDetection {
   ranking: { tenant: string; score: number }[];
   /** the victims: indices into detect()'s own victimSeries table (the strongest degraded series per tenant), not into the range */
   victims: readonly number[];
+  /** per victim, at j: observed/baseline (what an episode ranks its victims by) and 1 when named by corroboration only */
+  victimFigures: { strength: Float64Array; solo: Uint8Array };
   confidence: number;
   severity: Severity;
   evidence: Record<string, unknown>;
@@ -323,6 +304,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const minRatio = opts.minRatio ?? 1.5;
   const minZ = opts.minZ ?? 4;
   const minShareRise = opts.minShareRise ?? 0.08;
+  // a rise must be a positive share: only then does a point's short list of top risers hold every member anyone reads
+  if (!(minShareRise > 0 && minShareRise <= 1)) throw new RangeError(`detect: minShareRise is ${minShareRise}; it must be a share of the resource in (0, 1], e.g. 0.08`);
   const persistence = opts.persistence ?? 2;
   const corroboration = Math.max(2, opts.corroboration ?? 3);
   const corroborationShare = opts.corroborationShare ?? 0.1;
@@ -398,70 +381,92 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   for (const t of topo.of.keys()) idOf(t);
 
-  // Victim tests once per series and point (not per tenant lookup per point): ratio when degraded, 0 when not
+  // Victim tests once per series and point (not per tenant lookup per point), each series read in order
   const victimSeries: VictimSeries[] = [];
   const j0 = Math.max(0, W - persistence + 1);
   // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
   // resource, but no tenant: its latency is nobody's harm
   const { harmSeries } = index;
-  // ratios and baselines of every victim series as zeroed views of one buffer (kept per list)
-  const views = index.victimViews(points);
-  for (let k = 0; k < harmSeries.length; k++) {
-    const si = harmSeries[k]!;
-    const s = all[si]!;
-    const values = s.values;
-    const ratio = views.ratio[k]!;
-    const base = views.base[k]!;
-    if (useSlots || s.signal === 'ingress.error_ratio') {
-      for (let j = j0; j < points; j++) {
-        const d = degradedAt(s.signal, si, j);
-        if (d) {
-          ratio[j] = d.ratio;
-          base[j] = d.base;
-        }
-      }
-    } else {
-      // one baseline for the whole window: the same test as degradedAt, without a call and an object per point
-      const b = baselineOf(si, j0);
-      if (Number.isFinite(b.center)) {
-        const floor = zFloor(b);
-        const c = Math.max(b.center, 1e-12);
-        for (let j = j0; j < points; j++) {
-          const obs = values[j]!;
-          const r = obs / c;
-          if (r >= minRatio && (obs - b.center) / floor >= minZ) {
-            ratio[j] = r;
-            base[j] = b.center;
-          }
-        }
-      }
-    }
-    victimSeries.push({ tenant: s.tenant, t: idOf(s.tenant), resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', values, ratio, base });
-  }
-  const nT = tenantNames.length;
-  /** per point, the victim series (indices into victimSeries) degraded for `persistence` consecutive points */
+  /**
+   * per point, the victim series (indices into victimSeries) degraded there: first those degraded for
+   * `persistence` consecutive points (settled: `settledAt[j]` of them), then those corroboration names
+   * sooner. With each, its ratio and its strength (observed/baseline, what an episode ranks its victims
+   * by), taken while its series is read in order: read point by point, every degraded series would be
+   * a cache miss each.
+   */
   const degradedByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
+  const ratioByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
+  const strengthByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
   /** per point, how many points before it its earliest victim was already degraded (the episode onset) */
   const onsetBack = new Int32Array(points);
   const jFirst = Math.max(W, persistence - 1);
-  /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them) */
-  const fresh: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
-  victimSeries.forEach((v, k) => {
+  /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them), with their ratio, strength and run so far */
+  const fresh: (FreshEntries | undefined)[] = new Array<FreshEntries | undefined>(points).fill(undefined);
+  const testSeries = (k: number): void => {
+    const si = harmSeries[k]!;
+    const s = all[si]!;
+    const values = s.values;
+    victimSeries.push({ tenant: s.tenant, t: idOf(s.tenant), resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', si, values });
+    // one baseline for the whole window (no slots): the same tests as degradedAt, without a call and an object per point
+    const fixed = useSlots ? undefined : baselineOf(si, j0);
+    if (fixed && !Number.isFinite(fixed.center)) return;
+    const errors = s.signal === 'ingress.error_ratio';
+    const center = fixed?.center ?? Number.NaN;
+    const floor = fixed ? zFloor(fixed) : Number.NaN;
+    const c = Math.max(center, 1e-12);
     // consecutive degraded points ending at j (counted from where the tests began)
     let run = 0;
-    for (let j = Math.max(0, Math.min(W, jFirst - persistence + 1)); j < points; j++) {
-      run = v.ratio[j]! > 0 ? run + 1 : 0;
+    for (let j = j0; j < points; j++) {
+      let r = 0;
+      // observed/baseline (what an episode ranks victims by): with one baseline, mostly the ratio itself (the same division)
+      let strength = 0;
+      if (fixed && errors) {
+        const obs = values[j]!;
+        if (obs - obs === 0 && obs - center >= 0.02 && obs >= 2 * center) {
+          r = obs / Math.max(center, 1e-9);
+          strength = obs / c;
+        }
+      } else if (fixed) {
+        const obs = values[j]!;
+        r = obs / c;
+        if (!(r >= minRatio && (obs - center) / floor >= minZ)) r = 0;
+        strength = r;
+      } else {
+        const d = degradedAt(s.signal, si, j);
+        if (d) {
+          r = d.ratio;
+          strength = d.obs / Math.max(d.base, 1e-12);
+        }
+      }
+      run = r > 0 ? run + 1 : 0;
       if (j < W || run === 0) continue;
       if (j < jFirst || run < persistence) {
-        (fresh[j] ??= []).push(k);
+        const f = (fresh[j] ??= { k: [], ratio: [], strength: [], run: [] });
+        f.k.push(k);
+        f.ratio.push(r);
+        f.strength.push(strength);
+        f.run.push(run);
         continue;
       }
       const list = degradedByPoint[j];
-      if (list) list.push(k);
-      else degradedByPoint[j] = [k];
+      if (list) {
+        list.push(k);
+        ratioByPoint[j]!.push(r);
+        strengthByPoint[j]!.push(strength);
+      } else {
+        degradedByPoint[j] = [k];
+        ratioByPoint[j] = [r];
+        strengthByPoint[j] = [strength];
+      }
       onsetBack[j] = persistence - 1;
     }
-  });
+  };
+  for (let k = 0; k < harmSeries.length; k++) testSeries(k);
+  const nT = tenantNames.length;
+  /** per victim series: its tenant's number, and 1 for a PostgreSQL signal (typed arrays: read for every degraded series at every point) */
+  const vT = Int32Array.from(victimSeries, (v) => v.t);
+  const vPg = Uint8Array.from(victimSeries, (v) => (v.family === 'pg' ? 1 : 0));
+  const settledAt = Int32Array.from(degradedByPoint, (l) => l?.length ?? 0);
   // corroboration groups (family and resource), numbered once: per point only counts, no keys
   const groupIndex = new Map<string, number>();
   const groupOf = new Int32Array(victimSeries.length);
@@ -486,15 +491,16 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   // corroboration: tenants of one resource degraded together at a point are victims from that point
   // on, not `persistence` points later — a contention that ramps up over minutes is named as soon as
   // it hurts several tenants, while one tenant's lone bad sample still waits for the next
-  for (let j = W; j < points; j++) {
+  const corroborate = (j: number): void => {
     const f = fresh[j];
-    if (!f || f.length === 0) continue;
+    if (!f) return;
+    // the fresh entries by group, as positions in f
     const groups = new Map<number, number[]>();
-    for (const k of f) {
-      const g = groupOf[k]!;
+    for (let e = 0; e < f.k.length; e++) {
+      const g = groupOf[f.k[e]!]!;
       const list = groups.get(g);
-      if (list) list.push(k);
-      else groups.set(g, [k]);
+      if (list) list.push(e);
+      else groups.set(g, [e]);
     }
     for (const [gi, g] of groups) {
       // quick rejection: fewer degraded series than tenants needed, settled ones included
@@ -502,28 +508,29 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) settledCount++;
       if (g.length + settledCount < needed[gi]!) continue;
       const tenants = new Set<number>();
-      for (const k of g) tenants.add(victimSeries[k]!.t);
+      for (const e of g) tenants.add(victimSeries[f.k[e]!]!.t);
       for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) tenants.add(victimSeries[k]!.t);
       if (tenants.size < needed[gi]!) continue;
       const list = (degradedByPoint[j] ??= []);
-      for (const k of g) {
-        const v = victimSeries[k]!;
-        list.push(k);
+      const ratios = (ratioByPoint[j] ??= []);
+      const strengths = (strengthByPoint[j] ??= []);
+      for (const e of g) {
+        list.push(f.k[e]!);
+        ratios.push(f.ratio[e]!);
+        strengths.push(f.strength[e]!);
         // its degraded run so far: the onset is that many points back, no more
-        let back = 0;
-        while (back + 1 < persistence && j - back - 1 >= 0 && v.ratio[j - back - 1]! > 0) back++;
-        onsetBack[j] = Math.max(onsetBack[j]!, back);
+        onsetBack[j] = Math.max(onsetBack[j]!, Math.min(persistence - 1, f.run[e]! - 1));
       }
     }
-  }
+  };
+  for (let j = W; j < points; j++) corroborate(j);
+
+  /** per point with victims, where its run of consecutive points with victims ends (exclusive) */
+  const runEnd = new Int32Array(points);
+  for (let j = points - 1; j >= 0; j--) runEnd[j] = degradedByPoint[j] ? (j + 1 < points && degradedByPoint[j + 1] ? runEnd[j + 1]! : j + 1) : j;
 
   /** a tenant's usage at j (mean of the last two points, for robustness to one noisy sample) */
-  const usageAt = (v: Float64Array, j: number): number => {
-    const a = v[j]!;
-    const b = j > 0 ? v[j - 1]! : Number.NaN;
-    if (Number.isFinite(a) && Number.isFinite(b)) return (a + b) / 2;
-    return Number.isFinite(a) ? a : b;
-  };
+  const usageAt = usageOf;
 
   const mechMemo = new Map<string, MechData>();
   /** a resource's members' usage series of one mechanism, with their baselines when one serves the whole window */
@@ -535,13 +542,15 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       const values = idx.map((i) => all[i]!.values);
       const n = values.length;
       const bases = useSlots ? undefined : idx.map((i) => baselineOf(i, W));
+      const cap = topCapacity(n, minShareRise);
       m = {
         tenants,
         idx,
         values,
+        tid: Int32Array.from(tenants, idOf),
         bases,
-        fixed: bases ? fixedBases(bases, values, W, points, mech.load) : undefined,
-        index: positions(tenants.map(idOf), nT),
+        fixed: bases ? fixedBases(bases, values, runEnd, cap, minShareRise / 2, mech.load) : undefined,
+        cap,
         u: new Float64Array(n),
         ub: new Float64Array(n),
         ratio: new Float64Array(n),
@@ -552,6 +561,79 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       if (k !== undefined) mechMemo.set(k, m);
     }
     return m;
+  };
+
+  /**
+   * The members' figures at j member by member, for baselines that change through the window
+   * (time-of-day slots): every member's usage, baseline, ratio and z into m's scratch arrays, then the
+   * same sums and top risers the fixed path computes a run of points at a time.
+   */
+  const pointFigures = (m: MechData, mech: Mech, j: number): PointFigures | undefined => {
+    const { values, u, ub, ratio, z, rise, inc } = m;
+    let rows = 0;
+    let total = 0;
+    let base = 0;
+    let sdSq = 0;
+    for (let i = 0; i < values.length; i++) {
+      const ui = usageAt(values[i]!, j);
+      const b = baselineOf(m.idx[i]!, j);
+      if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
+        inc[i] = 0;
+        continue;
+      }
+      inc[i] = 1;
+      rows++;
+      total += ui;
+      base += b.center;
+      sdSq += (b.sd ?? 0) ** 2;
+      const floor = zFloor(b, mech.load);
+      u[i] = ui;
+      ub[i] = b.center;
+      ratio[i] = ui / Math.max(b.center, 1e-12);
+      z[i] = (ui - b.center) / floor;
+    }
+    const idle = !(base > 0) && rows > 0;
+    if (idle) {
+      // every member mostly idle (sampled active sessions are 0 most of the time, so every median
+      // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
+      // rise against the spread of such sampling across the members — one session caught active by
+      // one sample of a tenant never seen active before is sampling noise, not a surge
+      base = 0;
+      const pooledSd = Math.sqrt(sdSq / rows);
+      for (let i = 0; i < values.length; i++) {
+        if (!inc[i]) continue;
+        const b = baselineOf(m.idx[i]!, j);
+        const mean = b.mean ?? 0;
+        const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(mean), 1e-9);
+        ub[i] = mean;
+        ratio[i] = u[i]! / Math.max(mean, 1e-12);
+        z[i] = (u[i]! - mean) / floor;
+        base += mean;
+      }
+    }
+    const fromNothing = rows > 0 && !(base > 0) && mech.load === true;
+    if (rows === 0 || !(total > 0) || (!(base > 0) && !fromNothing)) return undefined;
+    // baseline shares of mostly idle members come from a few samples: one sample that caught the
+    // surge's first moment gives its tenant the whole baseline share, and its surge then shows no
+    // rise in share at all — so there each member's rise is what it added, as a part of the load now
+    const top = new Int32Array(values.length);
+    const topRise = new Float64Array(values.length);
+    let count = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (!inc[i]) continue;
+      rise[i] = fromNothing ? u[i]! / total : idle ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
+      if (rise[i]! > 0) count = insertTop(top, topRise, 0, count, values.length, i, rise[i]!);
+    }
+    return { rows, total, base, sdSq, idle, fromNothing, top: top.subarray(0, count), topRise: topRise.subarray(0, count) };
+  };
+  /** member i's usage, baseline, ratio and z at j as `pf` judged them (FIG: read before the next call) */
+  const figureOf = (m: MechData, pf: PointFigures, i: number, j: number): typeof FIG => {
+    if (m.fixed) return m.fixed.figure(i, j, pf);
+    FIG.u = m.u[i]!;
+    FIG.ub = m.ub[i]!;
+    FIG.ratio = m.ratio[i]!;
+    FIG.z = m.z[i]!;
+    return FIG;
   };
 
   /** a tenant's series of one signal on a cluster by tenant id (-1: none), looked up once (victims and suspects are asked about at every point) */
@@ -596,32 +678,63 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const explainedMark = new Uint8Array(nT);
   /** per tenant, while one candidate is judged: SUSPECT | SELF_LOADED | LOCK_BOUND */
   const selfMark = new Uint8Array(nT);
-  /** degraded for fewer than `persistence` points: a victim at j by corroboration only (so far) */
-  const soloAt = (k: number, j: number): boolean => {
-    const r = victimSeries[k]!.ratio;
-    for (let p = 1; p < persistence; p++) if (!(j - p >= 0 && r[j - p]! > 0)) return true;
-    return false;
-  };
+  /** per victim series degraded at the point being attributed: its ratio, its strength, and 1 when degraded for fewer than `persistence` points (a victim by corroboration only, so far) */
+  const ratioNow = new Float64Array(victimSeries.length);
+  const strengthNow = new Float64Array(victimSeries.length);
+  const soloNow = new Uint8Array(victimSeries.length);
+  /** per tenant, while one candidate is judged: 1 for its victims */
+  const victimMark = new Uint8Array(nT);
+  const victimFigures = (vs: readonly number[]): PointDetection['victimFigures'] => ({ strength: Float64Array.from(vs, (k) => strengthNow[k]!), solo: Uint8Array.from(vs, (k) => soloNow[k]!) });
   const detections: PointDetection[] = [];
-  for (let j = 0; j < points; j++) {
-    if (!degradedByPoint[j]) continue;
+  /** the ingress (victims on several nodes) or the nodes that explain ingress victims nothing else does: its own function, so a rare shape here recompiles only it */
+  const ingressCandidates = (rest: string[], candidates: Candidate[]): void => {
+    const ingVictim = (t: string) => ingWin[tenantIds.get(t)!]!;
+    const nodesOf = new Set(rest.flatMap((t) => topo.of.get(t)?.node ?? []));
+    const ingresses = new Set(rest.flatMap((t) => topo.of.get(t)?.ingress ?? []));
+    if (nodesOf.size >= 2 && rest.length >= 3 && ingresses.size >= 1) {
+      for (const ing of ingresses) {
+        const v = rest.filter((t) => topo.of.get(t)?.ingress.includes(ing)).map(ingVictim);
+        if (v.length) candidates.push({ kind: 'ingress', id: ing, victims: v });
+      }
+    } else {
+      for (const n of nodesOf) {
+        const v = rest.filter((t) => topo.of.get(t)?.node.includes(n)).map(ingVictim);
+        if (v.length) candidates.push({ kind: 'node', id: n, victims: v });
+      }
+      // a victim we know no node for is still a tenant-degradation
+      for (const t of rest) if (!(topo.of.get(t)?.node.length)) candidates.push({ kind: 'ingress', id: topo.of.get(t)?.ingress[0] ?? 'unknown', victims: [ingVictim(t)] });
+    }
+  };
+  const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, figureOf, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, pointFigures, minRatio, mechData, lockSeries, baselineOf };
+
+  const attributeAt = (j: number): void => {
+    if (!degradedByPoint[j]) return;
     // 1. victims by signal family: the strongest degraded series per tenant
     for (const t of pgSeen) pgWin[t] = -1;
     for (const t of ingSeen) ingWin[t] = -1;
     pgSeen.length = 0;
     ingSeen.length = 0;
-    for (const k of degradedByPoint[j]!) {
-      const v = victimSeries[k]!;
-      const pg = v.family === 'pg';
+    const list = degradedByPoint[j]!;
+    const ratios = ratioByPoint[j]!;
+    const strengths = strengthByPoint[j]!;
+    const settled = settledAt[j]!;
+    for (let e = 0; e < list.length; e++) {
+      const k = list[e]!;
+      const r = ratios[e]!;
+      ratioNow[k] = r;
+      strengthNow[k] = strengths[e]!;
+      soloNow[k] = e < settled ? 0 : 1;
+      const t = vT[k]!;
+      const pg = vPg[k] === 1;
       const win = pg ? pgWin : ingWin;
-      const prev = win[v.t]!;
-      if (prev < 0) (pg ? pgSeen : ingSeen).push(v.t);
-      if (prev < 0 || v.ratio[j]! > victimSeries[prev]!.ratio[j]!) win[v.t] = k;
+      const prev = win[t]!;
+      if (prev < 0) (pg ? pgSeen : ingSeen).push(t);
+      if (prev < 0 || r > ratioNow[prev]!) win[t] = k;
     }
-    if (pgSeen.length === 0 && ingSeen.length === 0) continue;
+    if (pgSeen.length === 0 && ingSeen.length === 0) return;
 
     // 2. candidate resources with their victims (indices into victimSeries)
-    const candidates: { kind: ResourceKind; id: string; victims: number[] }[] = [];
+    const candidates: Candidate[] = [];
     if (pgSeen.length) {
       for (const cluster of pgClusters) {
         const v: number[] = [];
@@ -643,318 +756,293 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         if (v.length) candidates.push({ kind: 'redis', id: inst, victims: v });
       }
     }
-    const rest = ingSeen.filter((t) => !explainedMark[t]).map((t) => tenantNames[t]!);
-    if (rest.length) {
-      const ingVictim = (t: string) => ingWin[tenantIds.get(t)!]!;
-      const nodesOf = new Set(rest.flatMap((t) => topo.of.get(t)?.node ?? []));
-      const ingresses = new Set(rest.flatMap((t) => topo.of.get(t)?.ingress ?? []));
-      if (nodesOf.size >= 2 && rest.length >= 3 && ingresses.size >= 1) {
-        for (const ing of ingresses) {
-          const v = rest.filter((t) => topo.of.get(t)?.ingress.includes(ing)).map(ingVictim);
-          if (v.length) candidates.push({ kind: 'ingress', id: ing, victims: v });
-        }
-      } else {
-        for (const n of nodesOf) {
-          const v = rest.filter((t) => topo.of.get(t)?.node.includes(n)).map(ingVictim);
-          if (v.length) candidates.push({ kind: 'node', id: n, victims: v });
-        }
-        // a victim we know no node for is still a tenant-degradation
-        for (const t of rest) if (!(topo.of.get(t)?.node.length)) candidates.push({ kind: 'ingress', id: topo.of.get(t)?.ingress[0] ?? 'unknown', victims: [ingVictim(t)] });
-      }
-    }
+    // ingress victims no PostgreSQL or Redis victim explains: the ingress, or their node
+    const rest: string[] = [];
+    for (const t of ingSeen) if (!explainedMark[t]) rest.push(tenantNames[t]!);
+    if (rest.length > 0) ingressCandidates(rest, candidates);
 
-    // 3–4. mechanism and suspects per candidate
-    for (const c of candidates) {
-      const members = topo[c.kind].get(c.id) ?? c.victims.map((k) => victimSeries[k]!.tenant);
-      type Cand = { mech: Mech; data: MechData; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
-      const cands: Cand[] = [];
-      for (const mech of MECHANISMS[c.kind]) {
-        // every member's usage, baseline, ratio, z and share rise at j, into the mechanism's scratch arrays
-        const m = mechData(c.kind, c.id, mech, members);
-        const { values, bases, u, ub, ratio, z, rise, inc } = m;
-        let total = 0;
-        let base = 0;
-        let rows = 0;
-        let sdSq = 0;
-        const fixed = m.fixed;
-        if (fixed) {
-          // one baseline per member for the whole window: the same figures as below, over typed arrays only
-          fixedFigures(m, fixed, j);
-          rows = SUMS[0]!;
-          total = SUMS[1]!;
-          base = SUMS[2]!;
-          sdSq = SUMS[3]!;
-        } else {
-          for (let i = 0; i < values.length; i++) {
-            const ui = usageAt(values[i]!, j);
-            const b = baselineOf(m.idx[i]!, j);
-            if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
-              inc[i] = 0;
-              continue;
-            }
-            inc[i] = 1;
-            rows++;
-            total += ui;
-            base += b.center;
-            sdSq += (b.sd ?? 0) ** 2;
-            const floor = zFloor(b, mech.load);
-            u[i] = ui;
-            ub[i] = b.center;
-            ratio[i] = ui / Math.max(b.center, 1e-12);
-            z[i] = (ui - b.center) / floor;
-          }
-        }
-        const idleMeans = !(base > 0) && rows > 0;
-        if (idleMeans) {
-          // every member mostly idle (sampled active sessions are 0 most of the time, so every median
-          // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
-          // rise against the spread of such sampling across the members — one session caught active by
-          // one sample of a tenant never seen active before is sampling noise, not a surge
-          base = 0;
-          const pooledSd = Math.sqrt(sdSq / rows);
-          for (let i = 0; i < values.length; i++) {
-            if (!inc[i]) continue;
-            const b = bases ? bases[i]! : baselineOf(m.idx[i]!, j);
-            const mean = b.mean ?? 0;
-            const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(mean), 1e-9);
-            ub[i] = mean;
-            ratio[i] = u[i]! / Math.max(mean, 1e-12);
-            z[i] = (u[i]! - mean) / floor;
-            base += mean;
-          }
-        }
-        const capIndex = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
-        const cap = mech.fixedCapacity ?? (capIndex !== undefined ? all[capIndex]!.values[j]! : Number.NaN);
-        const hasCap = Number.isFinite(cap) && cap > 0;
-        // a time-based load every member had none of (no Redis tenant ever ran a slow command): every
-        // baseline share is 0, and one that now takes a real part of a known capacity rose from nothing
-        // Without a known capacity (PostgreSQL's cores are not a series) a rise from nothing counts when its
-        // top riser holds at least one busy session over both points: when every member's sampled load was
-        // always 0 (light tenants whose short queries no sample caught), an antagonist's CPU sessions must
-        // still name the mechanism, not the connections it opened; one catch of a light tenant cannot.
-        const fromNothing = rows > 0 && !(base > 0) && mech.load === true;
-        if (rows === 0 || !(total > 0) || (!(base > 0) && !fromNothing)) continue;
-        let topRise = 0;
-        let top = -1;
-        for (let i = 0; i < values.length; i++) {
-          if (!inc[i]) continue;
-          // baseline shares of mostly idle members come from a few samples: one sample that caught the
-          // surge's first moment gives its tenant the whole baseline share, and its surge then shows no
-          // rise in share at all — so there each member's rise is what it added, as a part of the load now
-          rise[i] = fromNothing ? u[i]! / total : idleMeans ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
-          if (rise[i]! > topRise) {
-            topRise = rise[i]!;
-            top = i;
-          }
-        }
-        if (fromNothing && !hasCap) {
-          const v = top >= 0 ? values[top]! : undefined;
-          if (!v || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0) || !(ownLift(mech, c.id, m.tenants[top]!, j, u[top]!) >= IDLE_SURGE_SESSIONS)) continue;
-        }
-        const util = hasCap ? total / cap : Number.NaN;
-        const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
-        const lift = top >= 0 ? u[top]! - ub[top]! : 0;
-        cands.push({ mech, data: m, rel, util, cap, total, base, topRise, lift, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85) });
-      }
-      // What a time-based rise is weighed against: the capacity when known, else the resource's whole
-      // time-based load now (every wait type together, so that one sample catching a tenant in a rare IO
-      // wait — half a session — is small beside a neighbour's real rise of several CPU sessions).
-      let loadNow = 0;
-      let maxLoadLift = 0;
-      for (const k of cands) {
-        if (!k.mech.load || Number.isFinite(k.cap)) continue;
-        loadNow += k.total;
-        maxLoadLift = Math.max(maxLoadLift, k.lift);
-      }
-      // A count far below its limit (connections at 2 % of max_connections) is not itself what is
-      // contended: the work those connections do shows in the time-based loads, which name the mechanism
-      // when one of them surged too. The count still names the suspect when nothing else moved (a
-      // connection storm whose cost is backend start-up, which no wait sample sees).
-      const farFromCapacity = (k: Cand) => !k.mech.load && Number.isFinite(k.util) && k.util < NEAR_CAPACITY;
-      const capped = (k: Cand) => Number.isFinite(k.cap) && k.cap > 0;
-      // what a load's top riser added, in the unit of the resource's uncapped loads: active sessions, i.e.
-      // busy cores — a capped load's share of its capacity is in that unit too (session starts against
-      // the starts one core absorbs), so the two kinds can be weighed against each other
-      const coreLift = (k: Cand) => (capped(k) ? k.lift / k.cap : k.lift);
-      const outranks = (a: Cand, b: Cand) => {
-        const fa = farFromCapacity(a);
-        if (fa !== farFromCapacity(b)) return !fa;
-        // loads of different kinds (session churn beside wait types) by what their top riser added: one
-        // tenant reconnecting holds all of the churn (a share rise near 1) yet may add far less than the
-        // antagonist's CPU; loads of one kind by share rise, as under contention all of them inflate
-        if (a.mech.load && b.mech.load && capped(a) !== capped(b)) return coreLift(a) > coreLift(b);
-        return a.topRise > b.topRise;
-      };
-      const liftShare = (k: Cand, lift: number) => lift / (capped(k) ? k.cap : loadNow);
-      // a time-based dimension can carry suspects only when its top riser added a real part of the load,
-      // and not a small fraction of what another load's top riser added
-      const meaningful = (k: Cand) => !k.mech.load || (liftShare(k, k.lift) >= MIN_LOAD_LIFT && coreLift(k) >= COMPARABLE_LIFT * maxLoadLift);
-      let best: Cand | undefined;
-      let eligibleBest: Cand | undefined;
-      let busiest: Cand | undefined;
-      for (const k of cands) {
-        // a rise from nothing (rel = ∞) names the mechanism only when it is a real part of the load: else
-        // a first trickle of slow commands would outrank the dimension that actually moved (memory)
-        if (!Number.isFinite(k.rel) && !meaningful(k)) continue;
-        // the mechanism is the contended dimension where one tenant's share moved most: under contention
-        // every time-based load inflates together (Little's law), only the antagonist's share grows
-        if (k.contended && (!best || outranks(k, best))) best = k;
-        if (k.contended && meaningful(k) && (!eligibleBest || outranks(k, eligibleBest))) eligibleBest = k;
-        if (!busiest || k.rel > busiest.rel) busiest = k;
-      }
-      const suspectsAllowed = eligibleBest !== undefined;
-      best = eligibleBest ?? best ?? busiest;
-      const bd = best?.data;
-      // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
-      // (its share must have grown too: under contention everyone's time-based load inflates)
-      if (bd) {
-        for (const k of c.victims) {
-          const t = victimSeries[k]!.t;
-          const i = bd.index[t]!;
-          if (i >= 0 && bd.inc[i] && bd.ratio[i]! >= 1.8 && bd.z[i]! >= minZ && bd.rise[i]! >= minShareRise / 2) selfMark[t]! |= SELF_LOADED;
-        }
-      }
-      // lock waits inside a tenant's own database are its own
-      if (c.kind === 'postgres') {
-        for (const k of c.victims) {
-          const t = victimSeries[k]!.t;
-          const li = lockSeries(c.id, t);
-          if (li < 0) continue;
-          const u = usageAt(all[li]!.values, j);
-          const b = baselineOf(li, j);
-          if (Number.isFinite(u) && Number.isFinite(b.center) && u - b.center >= 0.05 && u >= 2 * Math.max(b.center, 0.01)) selfMark[t]! |= LOCK_BOUND;
-        }
-      }
-      const contended = best?.contended ?? false;
-      const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && HAS_LOAD.has(c.kind);
-      const ranked = bd ? topRisers(bd, minShareRise) : [];
-      // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
-      // and, beside another suspect, not a small fraction of what that one added: one sample catching a
-      // light tenant mid-query while the antagonist adds sessions is not a second antagonist
-      let topLift = 0;
-      if (best?.mech.load) for (const r of ranked) topLift = Math.max(topLift, r.u - r.ub);
-      // Beside the top riser, another suspect's rise must show in both samples its usage is the mean of:
-      // one sample catching a light tenant mid-query (its queries slowed by the antagonist) is half a
-      // session in that mean, as much as the antagonist's own rise when a step holds few activity samples.
-      // A second antagonist's sustained rise is in both, so it is named at the same point.
-      // And its sessions must be its own demand (ownLift): a victim the antagonist slows holds more too.
-      const liftOf = (r: RankedRow) => {
-        if (r === ranked[0]) return r.u - r.ub;
-        const v = bd!.values[r.i]!;
-        return ownLift(best!.mech, c.id, r.tenant, j, Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub);
-      };
-      const liftOk = (r: RankedRow) => {
-        if (!best!.mech.load) return true;
-        const lift = liftOf(r);
-        return liftShare(best!, lift) >= MIN_LOAD_LIFT / 2 && lift >= COMPARABLE_LIFT * topLift;
-      };
-      const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
-      const suspectIds = new Set(suspects.map((s) => s.tenant));
-      for (const s of suspects) {
-        const t = tenantIds.get(s.tenant);
-        if (t !== undefined) selfMark[t]! |= SUSPECT;
-      }
-      const neighbourVictims: number[] = [];
-      const selfInflicted: number[] = [];
-      for (const k of c.victims) (selfMark[victimSeries[k]!.t] ? selfInflicted : neighbourVictims).push(k);
-      const settledVictims = neighbourVictims.filter((k) => !soloAt(k, j));
-      const severityOf = (vs: readonly number[]): Severity => {
-        let worst = Number.NEGATIVE_INFINITY;
-        for (const k of vs) worst = Math.max(worst, victimSeries[k]!.ratio[j]!);
-        return worst >= 3 || vs.length >= 5 ? 'critical' : worst >= minRatio ? 'warning' : 'info';
-      };
-      // victims go to mergeEpisodes as series indices (it builds what is published): no object per victim per point
-      const ranking = ranked.slice(0, 5).map((r) => ({ tenant: r.tenant, score: Number(r.rise.toFixed(4)) }));
-      const mechEvidence = best
-        ? {
-            type: 'resource',
-            mechanism: best.mech.name,
-            signal: best.mech.sub ? `${best.mech.signal}{${best.mech.sub}}` : best.mech.signal,
-            totalObserved: best.total,
-            totalBaseline: best.base,
-            totalRise: Number.isFinite(best.rel) ? best.rel : null,
-            ...(Number.isFinite(best.util) ? { utilisation: best.util } : {}),
-          }
-        : { type: 'resource', mechanism: null };
-      if (suspects.length > 0 && neighbourVictims.length > 0) {
-        for (const s of suspects) {
-          const shareBase = best!.base > 0 ? s.ub / best!.base : 0;
-          const dominance = Math.min(1, s.rise / 0.4);
-          const gap = ranked.find((r) => !suspectIds.has(r.tenant));
-          const separation = gap ? Math.min(1, Math.max(0, (s.rise - gap.rise) / Math.max(s.rise, 1e-9))) : 1;
-          const confidence = Math.min(0.99, 0.35 + 0.2 * dominance + 0.15 * separation + 0.15 * Math.min(1, neighbourVictims.length / 3) + 0.14 * Math.min(1, best!.rel));
-          detections.push({
-            j,
-            kind: 'noisy-neighbor',
-            resourceKind: c.kind,
-            resourceId: c.id,
-            mechanism: best!.mech.name,
-            mechanismFarFromCapacity,
-            suspect: s.tenant,
-            share: s.u / best!.total,
-            baselineShare: shareBase,
-            suspectSignal: best!.mech.sub ? `${best!.mech.signal}{wait_event_type="${best!.mech.sub}"}` : best!.mech.signal,
-            ranking,
-            victims: neighbourVictims,
-            confidence,
-            severity: severityOf(neighbourVictims),
-            evidence: { ...mechEvidence, suspect: s.tenant, suspectObserved: s.u, suspectBaseline: s.ub, suspectRatio: s.ratio },
-          });
-        }
-      } else if (settledVictims.length >= Math.max(3, Math.ceil(0.5 * members.length))) {
-        detections.push({
-          j,
-          kind: 'platform-degradation',
-          resourceKind: c.kind,
-          resourceId: c.id,
-          mechanism: contended ? best?.mech.name : undefined,
-          mechanismFarFromCapacity,
-          suspect: undefined,
-          share: undefined,
-          baselineShare: undefined,
-          suspectSignal: undefined,
-          ranking,
-          victims: settledVictims,
-          confidence: Math.min(0.95, 0.5 + 0.3 * (settledVictims.length / Math.max(1, members.length))),
-          severity: severityOf(settledVictims),
-          evidence: { ...mechEvidence, degradedTenants: settledVictims.length, members: members.length },
-        });
-      } else {
-        for (const k of settledVictims) selfInflicted.push(k);
-      }
-      for (const k of selfInflicted) {
-        // one degraded point (named by corroboration only) is enough to blame a surging neighbour, not to call a tenant or the platform degraded
-        if (soloAt(k, j)) continue;
-        const tenant = victimSeries[k]!.tenant;
-        const mark = selfMark[victimSeries[k]!.t]!;
-        const lockBound = (mark & LOCK_BOUND) !== 0;
-        const ownUsage = (mark & (SELF_LOADED | SUSPECT)) !== 0;
-        detections.push({
-          j,
-          kind: 'tenant-degradation',
-          resourceKind: c.kind,
-          resourceId: c.id,
-          mechanism: lockBound ? 'locks' : ownUsage ? best?.mech.name : undefined,
-          mechanismFarFromCapacity: !lockBound && mechanismFarFromCapacity,
-          suspect: undefined,
-          share: undefined,
-          baselineShare: undefined,
-          suspectSignal: undefined,
-          ranking: [],
-          victims: [k],
-          confidence: lockBound || (mark & SELF_LOADED) !== 0 ? 0.8 : 0.6,
-          severity: severityOf([k]),
-          evidence: { type: 'self', tenant, cause: lockBound ? 'lock waits in its own database' : ownUsage ? 'its own usage surged' : 'no neighbour surged' },
-        });
-      }
-      for (const k of c.victims) selfMark[victimSeries[k]!.t] = 0;
-      for (const s of suspects) {
-        const t = tenantIds.get(s.tenant);
-        if (t !== undefined) selfMark[t] = 0;
-      }
+    // 3–4. mechanism and suspects per candidate (judge)
+    for (const c of candidates) judge(x, c, j);
+  };
+  for (let j = 0; j < points; j++) if (degradedByPoint[j]) attributeAt(j);
+  return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo, { series: victimSeries, tenants: nT, baseAt: (k, j) => baselineOf(victimSeries[k]!.si, j).center });
+}
+
+/** a resource that may explain victims at a point, with them (indices into victimSeries) */
+interface Candidate {
+  kind: ResourceKind;
+  id: string;
+  victims: number[];
+}
+
+/** what judge() reads of one detect() call: its options, the range's series, the per-call tables and their helpers */
+interface JudgeContext {
+  minRatio: number;
+  minZ: number;
+  minShareRise: number;
+  all: readonly Series[];
+  topo: Topology;
+  resourceSeries: ReadonlyMap<string, number>;
+  victimSeries: readonly VictimSeries[];
+  tenantIds: ReadonlyMap<string, number>;
+  /** per victim series: its tenant's number */
+  vT: Int32Array;
+  /** per victim series degraded at the point: its ratio, and 1 when named by corroboration only */
+  ratioNow: Float64Array;
+  soloNow: Uint8Array;
+  /** per tenant: SUSPECT | SELF_LOADED | LOCK_BOUND while one candidate is judged; 1 for the candidate's victims */
+  selfMark: Uint8Array;
+  victimMark: Uint8Array;
+  detections: PointDetection[];
+  baselineOf: (i: number, j: number) => Baseline;
+  mechData: (kind: ResourceKind, id: string, mech: Mech, members: string[]) => MechData;
+  pointFigures: (m: MechData, mech: Mech, j: number) => PointFigures | undefined;
+  figureOf: (m: MechData, pf: PointFigures, i: number, j: number) => typeof FIG;
+  ownLift: (mech: Mech, cluster: string, tenant: string, j: number, sampled: number) => number;
+  lockSeries: (cluster: string, t: number) => number;
+  victimFigures: (vs: readonly number[]) => PointDetection['victimFigures'];
+}
+
+/** 3–4. the mechanism and suspects of one candidate resource at j, and the detections they make (its own function: compiled once, not per detect() call) */
+function judge(x: JudgeContext, c: Candidate, j: number): void {
+  const { selfMark, victimSeries, victimMark, victimFigures, minShareRise, figureOf, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, pointFigures, minRatio, mechData, lockSeries, baselineOf } = x;
+  const members = topo[c.kind].get(c.id) ?? c.victims.map((k) => victimSeries[k]!.tenant);
+  type Cand = { mech: Mech; data: MechData; pf: PointFigures; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
+  const cands: Cand[] = [];
+  for (const mech of MECHANISMS[c.kind]) {
+    // the members' sums and top risers at j: from the run of points figured together, or member by member here
+    const m = mechData(c.kind, c.id, mech, members);
+    const pf = m.fixed ? m.fixed.at(j) : pointFigures(m, mech, j);
+    if (!pf) continue;
+    const { total, base, fromNothing } = pf;
+    const capIndex = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
+    const cap = mech.fixedCapacity ?? (capIndex !== undefined ? all[capIndex]!.values[j]! : Number.NaN);
+    const hasCap = Number.isFinite(cap) && cap > 0;
+    // a time-based load every member had none of (no Redis tenant ever ran a slow command): every
+    // baseline share is 0, and one that now takes a real part of a known capacity rose from nothing
+    // Without a known capacity (PostgreSQL's cores are not a series) a rise from nothing counts when its
+    // top riser holds at least one busy session over both points: when every member's sampled load was
+    // always 0 (light tenants whose short queries no sample caught), an antagonist's CPU sessions must
+    // still name the mechanism, not the connections it opened; one catch of a light tenant cannot.
+    const top = pf.top.length ? pf.top[0]! : -1;
+    const topRise = pf.top.length ? pf.topRise[0]! : 0;
+    const f = top >= 0 ? figureOf(m, pf, top, j) : undefined;
+    if (fromNothing && !hasCap) {
+      const v = top >= 0 ? m.values[top]! : undefined;
+      if (!v || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0) || !(ownLift(mech, c.id, m.tenants[top]!, j, f!.u) >= IDLE_SURGE_SESSIONS)) continue;
+    }
+    const util = hasCap ? total / cap : Number.NaN;
+    const rel = fromNothing ? Number.POSITIVE_INFINITY : (total - base) / base;
+    const lift = f ? f.u - f.ub : 0;
+    cands.push({ mech, data: m, pf, rel, util, cap, total, base, topRise, lift, contended: rel >= 0.3 || (Number.isFinite(util) && util >= 0.85) });
+  }
+  // What a time-based rise is weighed against: the capacity when known, else the resource's whole
+  // time-based load now (every wait type together, so that one sample catching a tenant in a rare IO
+  // wait — half a session — is small beside a neighbour's real rise of several CPU sessions).
+  let loadNow = 0;
+  let maxLoadLift = 0;
+  for (const k of cands) {
+    if (!k.mech.load || Number.isFinite(k.cap)) continue;
+    loadNow += k.total;
+    maxLoadLift = Math.max(maxLoadLift, k.lift);
+  }
+  // A count far below its limit (connections at 2 % of max_connections) is not itself what is
+  // contended: the work those connections do shows in the time-based loads, which name the mechanism
+  // when one of them surged too. The count still names the suspect when nothing else moved (a
+  // connection storm whose cost is backend start-up, which no wait sample sees).
+  const farFromCapacity = (k: Cand) => !k.mech.load && Number.isFinite(k.util) && k.util < NEAR_CAPACITY;
+  const capped = (k: Cand) => Number.isFinite(k.cap) && k.cap > 0;
+  // what a load's top riser added, in the unit of the resource's uncapped loads: active sessions, i.e.
+  // busy cores — a capped load's share of its capacity is in that unit too (session starts against
+  // the starts one core absorbs), so the two kinds can be weighed against each other
+  const coreLift = (k: Cand) => (capped(k) ? k.lift / k.cap : k.lift);
+  const outranks = (a: Cand, b: Cand) => {
+    const fa = farFromCapacity(a);
+    if (fa !== farFromCapacity(b)) return !fa;
+    // loads of different kinds (session churn beside wait types) by what their top riser added: one
+    // tenant reconnecting holds all of the churn (a share rise near 1) yet may add far less than the
+    // antagonist's CPU; loads of one kind by share rise, as under contention all of them inflate
+    if (a.mech.load && b.mech.load && capped(a) !== capped(b)) return coreLift(a) > coreLift(b);
+    return a.topRise > b.topRise;
+  };
+  const liftShare = (k: Cand, lift: number) => lift / (capped(k) ? k.cap : loadNow);
+  // a time-based dimension can carry suspects only when its top riser added a real part of the load,
+  // and not a small fraction of what another load's top riser added
+  const meaningful = (k: Cand) => !k.mech.load || (liftShare(k, k.lift) >= MIN_LOAD_LIFT && coreLift(k) >= COMPARABLE_LIFT * maxLoadLift);
+  let best: Cand | undefined;
+  let eligibleBest: Cand | undefined;
+  let busiest: Cand | undefined;
+  for (const k of cands) {
+    // a rise from nothing (rel = ∞) names the mechanism only when it is a real part of the load: else
+    // a first trickle of slow commands would outrank the dimension that actually moved (memory)
+    if (!Number.isFinite(k.rel) && !meaningful(k)) continue;
+    // the mechanism is the contended dimension where one tenant's share moved most: under contention
+    // every time-based load inflates together (Little's law), only the antagonist's share grows
+    if (k.contended && (!best || outranks(k, best))) best = k;
+    if (k.contended && meaningful(k) && (!eligibleBest || outranks(k, eligibleBest))) eligibleBest = k;
+    if (!busiest || k.rel > busiest.rel) busiest = k;
+  }
+  const suspectsAllowed = eligibleBest !== undefined;
+  best = eligibleBest ?? best ?? busiest;
+  const bd = best?.data;
+  // a tenant whose own usage of the contended dimension surged is not a neighbour's victim
+  // (its share must have grown too: under contention everyone's time-based load inflates)
+  // (only a top riser can have: a rise of half minShareRise keeps a member in its point's top list)
+  if (best) {
+    const { data: bm, pf } = best;
+    for (const k of c.victims) victimMark[vT[k]!] = 1;
+    for (let e = 0; e < pf.top.length && pf.topRise[e]! >= minShareRise / 2; e++) {
+      const i = pf.top[e]!;
+      const t = bm.tid[i]!;
+      if (!victimMark[t]) continue;
+      const f = figureOf(bm, pf, i, j);
+      if (f.ratio >= 1.8 && f.z >= minZ) selfMark[t]! |= SELF_LOADED;
+    }
+    for (const k of c.victims) victimMark[vT[k]!] = 0;
+  }
+  // lock waits inside a tenant's own database are its own
+  if (c.kind === 'postgres') {
+    for (const k of c.victims) {
+      const t = victimSeries[k]!.t;
+      const li = lockSeries(c.id, t);
+      if (li < 0) continue;
+      const u = usageOf(all[li]!.values, j);
+      const b = baselineOf(li, j);
+      if (Number.isFinite(u) && Number.isFinite(b.center) && u - b.center >= 0.05 && u >= 2 * Math.max(b.center, 0.01)) selfMark[t]! |= LOCK_BOUND;
     }
   }
-  return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo, { series: victimSeries, soloAt, tenants: nT });
+  const contended = best?.contended ?? false;
+  const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && HAS_LOAD.has(c.kind);
+  const ranked = best ? topRisers(best.data, best.pf, minShareRise, (i) => figureOf(best!.data, best!.pf, i, j)) : [];
+  // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
+  // and, beside another suspect, not a small fraction of what that one added: one sample catching a
+  // light tenant mid-query while the antagonist adds sessions is not a second antagonist
+  let topLift = 0;
+  if (best?.mech.load) for (const r of ranked) topLift = Math.max(topLift, r.u - r.ub);
+  // Beside the top riser, another suspect's rise must show in both samples its usage is the mean of:
+  // one sample catching a light tenant mid-query (its queries slowed by the antagonist) is half a
+  // session in that mean, as much as the antagonist's own rise when a step holds few activity samples.
+  // A second antagonist's sustained rise is in both, so it is named at the same point.
+  // And its sessions must be its own demand (ownLift): a victim the antagonist slows holds more too.
+  const liftOf = (r: RankedRow) => {
+    if (r === ranked[0]) return r.u - r.ub;
+    const v = bd!.values[r.i]!;
+    return ownLift(best!.mech, c.id, r.tenant, j, Math.min(v[j]!, j > 0 ? v[j - 1]! : Number.NaN) - r.ub);
+  };
+  const liftOk = (r: RankedRow) => {
+    if (!best!.mech.load) return true;
+    const lift = liftOf(r);
+    return liftShare(best!, lift) >= MIN_LOAD_LIFT / 2 && lift >= COMPARABLE_LIFT * topLift;
+  };
+  const suspects = contended && suspectsAllowed ? ranked.filter((r) => r.rise >= minShareRise && r.ratio >= 1.5 && r.z >= minZ && liftOk(r)) : [];
+  const suspectIds = new Set(suspects.map((s) => s.tenant));
+  for (const s of suspects) {
+    const t = tenantIds.get(s.tenant);
+    if (t !== undefined) selfMark[t]! |= SUSPECT;
+  }
+  const neighbourVictims: number[] = [];
+  /** the neighbour victims' figures, shared by the detections of every suspect */
+  let neighbourFigures: PointDetection['victimFigures'] | undefined;
+  const selfInflicted: number[] = [];
+  for (const k of c.victims) (selfMark[victimSeries[k]!.t] ? selfInflicted : neighbourVictims).push(k);
+  const settledVictims = neighbourVictims.filter((k) => !soloNow[k]);
+  const severityOf = (vs: readonly number[]): Severity => {
+    let worst = Number.NEGATIVE_INFINITY;
+    for (const k of vs) worst = Math.max(worst, ratioNow[k]!);
+    return worst >= 3 || vs.length >= 5 ? 'critical' : worst >= minRatio ? 'warning' : 'info';
+  };
+  // victims go to mergeEpisodes as series indices (it builds what is published): no object per victim per point
+  const ranking = ranked.slice(0, 5).map((r) => ({ tenant: r.tenant, score: Number(r.rise.toFixed(4)) }));
+  const mechEvidence = best
+    ? {
+        type: 'resource',
+        mechanism: best.mech.name,
+        signal: best.mech.sub ? `${best.mech.signal}{${best.mech.sub}}` : best.mech.signal,
+        totalObserved: best.total,
+        totalBaseline: best.base,
+        totalRise: Number.isFinite(best.rel) ? best.rel : null,
+        ...(Number.isFinite(best.util) ? { utilisation: best.util } : {}),
+      }
+    : { type: 'resource', mechanism: null };
+  if (suspects.length > 0 && neighbourVictims.length > 0) {
+    for (const s of suspects) {
+      const shareBase = best!.base > 0 ? s.ub / best!.base : 0;
+      const dominance = Math.min(1, s.rise / 0.4);
+      const gap = ranked.find((r) => !suspectIds.has(r.tenant));
+      const separation = gap ? Math.min(1, Math.max(0, (s.rise - gap.rise) / Math.max(s.rise, 1e-9))) : 1;
+      const confidence = Math.min(0.99, 0.35 + 0.2 * dominance + 0.15 * separation + 0.15 * Math.min(1, neighbourVictims.length / 3) + 0.14 * Math.min(1, best!.rel));
+      detections.push({
+        j,
+        kind: 'noisy-neighbor',
+        resourceKind: c.kind,
+        resourceId: c.id,
+        mechanism: best!.mech.name,
+        mechanismFarFromCapacity,
+        suspect: s.tenant,
+        share: s.u / best!.total,
+        baselineShare: shareBase,
+        suspectSignal: best!.mech.sub ? `${best!.mech.signal}{wait_event_type="${best!.mech.sub}"}` : best!.mech.signal,
+        ranking,
+        victims: neighbourVictims,
+        victimFigures: (neighbourFigures ??= victimFigures(neighbourVictims)),
+        confidence,
+        severity: severityOf(neighbourVictims),
+        evidence: { ...mechEvidence, suspect: s.tenant, suspectObserved: s.u, suspectBaseline: s.ub, suspectRatio: s.ratio },
+      });
+    }
+  } else if (settledVictims.length >= Math.max(3, Math.ceil(0.5 * members.length))) {
+    detections.push({
+      j,
+      kind: 'platform-degradation',
+      resourceKind: c.kind,
+      resourceId: c.id,
+      mechanism: contended ? best?.mech.name : undefined,
+      mechanismFarFromCapacity,
+      suspect: undefined,
+      share: undefined,
+      baselineShare: undefined,
+      suspectSignal: undefined,
+      ranking,
+      victims: settledVictims,
+      victimFigures: victimFigures(settledVictims),
+      confidence: Math.min(0.95, 0.5 + 0.3 * (settledVictims.length / Math.max(1, members.length))),
+      severity: severityOf(settledVictims),
+      evidence: { ...mechEvidence, degradedTenants: settledVictims.length, members: members.length },
+    });
+  } else {
+    for (const k of settledVictims) selfInflicted.push(k);
+  }
+  for (const k of selfInflicted) {
+    // one degraded point (named by corroboration only) is enough to blame a surging neighbour, not to call a tenant or the platform degraded
+    if (soloNow[k]) continue;
+    const tenant = victimSeries[k]!.tenant;
+    const mark = selfMark[victimSeries[k]!.t]!;
+    const lockBound = (mark & LOCK_BOUND) !== 0;
+    const ownUsage = (mark & (SELF_LOADED | SUSPECT)) !== 0;
+    detections.push({
+      j,
+      kind: 'tenant-degradation',
+      resourceKind: c.kind,
+      resourceId: c.id,
+      mechanism: lockBound ? 'locks' : ownUsage ? best?.mech.name : undefined,
+      mechanismFarFromCapacity: !lockBound && mechanismFarFromCapacity,
+      suspect: undefined,
+      share: undefined,
+      baselineShare: undefined,
+      suspectSignal: undefined,
+      ranking: [],
+      victims: [k],
+      victimFigures: victimFigures([k]),
+      confidence: lockBound || (mark & SELF_LOADED) !== 0 ? 0.8 : 0.6,
+      severity: severityOf([k]),
+      evidence: { type: 'self', tenant, cause: lockBound ? 'lock waits in its own database' : ownUsage ? 'its own usage surged' : 'no neighbour surged' },
+    });
+  }
+  for (const k of c.victims) selfMark[victimSeries[k]!.t] = 0;
+  for (const s of suspects) {
+    const t = tenantIds.get(s.tenant);
+    if (t !== undefined) selfMark[t] = 0;
+  }
 }
 
 /** one victim signal of one tenant, tested at every point: ratio (and baseline) when degraded, 0 when not */
@@ -965,18 +1053,26 @@ interface VictimSeries {
   resource: string;
   signal: SignalName;
   family: 'pg' | 'ingress';
+  /** its index in the range */
+  si: number;
   values: Float64Array;
-  ratio: Float64Array;
-  base: Float64Array;
+}
+
+/** a point's victim series degraded for fewer than `persistence` points: series, ratio, strength and run so far, by position */
+interface FreshEntries {
+  k: number[];
+  ratio: number[];
+  strength: number[];
+  run: number[];
 }
 
 /** the victim series of one detect() call, for mergeEpisodes to read victims (series index and point) from */
 interface VictimTable {
   series: readonly VictimSeries[];
-  /** degraded at j for fewer than `persistence` points: named by corroboration only there */
-  soloAt: (k: number, j: number) => boolean;
   /** tenants numbered (VictimSeries.t < tenants) */
   tenants: number;
+  /** the baseline victim series k was judged against at j */
+  baseAt: (k: number, j: number) => number;
 }
 
 /**
@@ -1037,18 +1133,21 @@ function positions(ids: readonly number[], tenants: number): Int32Array {
   return index;
 }
 
-/** a resource's members along one mechanism, and their figures at the point being attributed (scratch, reused per point) */
+/** a resource's members along one mechanism: their series and baselines, and their figures at the points attributed */
 interface MechData {
   tenants: string[];
   /** the members' series indices in the range */
   idx: number[];
   values: Float64Array[];
+  /** how many top risers a point keeps (topCapacity) */
+  cap: number;
+  /** each member's tenant number in this detect() call */
+  tid: Int32Array;
   /** per member, when one baseline serves the whole window (no time-of-day slots) */
   bases: Baseline[] | undefined;
-  /** the same baselines' figures the attribution reads at every point, as typed arrays */
+  /** the same baselines' figures, and the members' sums and top risers per point, computed a run of points at a time */
   fixed: FixedBases | undefined;
-  /** member position by tenant id (-1: not a member) */
-  index: Int32Array;
+  /** scratch of the per-point path (time-of-day baselines): every member's figures at the point being attributed */
   u: Float64Array;
   ub: Float64Array;
   ratio: Float64Array;
@@ -1058,102 +1157,206 @@ interface MechData {
   inc: Uint8Array;
 }
 
-interface FixedBases {
-  /** the baseline center (NaN when unknown) */
-  center: Float64Array;
-  /** the z denominator: max(spread, 5 % of the center, 1e-9) */
-  floor: Float64Array;
-  /** sd², 0 when unknown */
-  sdSquared: Float64Array;
-  /**
-   * every member's usageAt() at one point, as a row of n (point-major): attribution reads all members
-   * at one point, and read from the series (one per member, each its own stretch of memory) that is a
-   * cache miss per member per point, the cost that dominated analysis. Rows are transposed a tile of
-   * TILE points at a time, and only for tiles that hold a point attributed along this mechanism.
-   */
-  usageAt(j: number): { row: Float64Array; at: number };
+/**
+ * A mechanism's figures at one point: the sums over its members with a usage and a baseline, how the
+ * shares are judged there, and the members whose share rose (rise > 0), most first, ties in member
+ * order — at most `top.length` of them, enough for every one anyone reads one by one (see topCapacity).
+ */
+interface PointFigures {
+  rows: number;
+  total: number;
+  /** the members' baselines summed: their centers, or their means when every center is 0 (idle) */
+  base: number;
+  sdSq: number;
+  /** every member mostly idle: baselines are the members' means, spreads at least their pooled sd */
+  idle: boolean;
+  /** a time-based load every member had none of, now taken: a share rise is the whole share */
+  fromNothing: boolean;
+  top: Int32Array;
+  topRise: Float64Array;
 }
 
-/** fixedFigures() sums: members with a usage and a baseline, their usage, their baselines, their sd² */
-const SUMS = new Float64Array(4);
+/** one member's figures at a point (scratch: read before the next call) */
+const FIG = { u: 0, ub: 0, ratio: 0, z: 0 };
+
+/** a tenant's usage at j: the mean of the last two points, for robustness to one noisy sample (x - x is 0 exactly when x is finite) */
+function usageOf(v: Float64Array, j: number): number {
+  const a = v[j]!;
+  const p = j > 0 ? v[j - 1]! : Number.NaN;
+  const fa = a - a === 0;
+  return fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
+}
 
 /**
- * Every member's usage, baseline, ratio and z at point j from the window-wide baselines, into m's
- * scratch arrays, and their sums into SUMS. Its own small function, not a loop inside detect(): this
- * runs for every member along every mechanism at every degraded point, and a function this size is
- * optimised as soon as it is hot, where detect() (called once per window) only gets there by on-stack
- * replacement, with its closures' variables read from their context.
+ * How many top risers a point keeps: every member that rose by at least half of minShareRise (the
+ * self-loaded test) and the ranking's six. Shares sum to 1, so positive rises sum to at most 1: no more
+ * than 2 / minShareRise members rise by half of it.
  */
-function fixedFigures(m: MechData, fixed: FixedBases, j: number): void {
-  const { u, ub, ratio, z, inc } = m;
-  const { center, floor, sdSquared } = fixed;
-  const { row: usage, at: row } = fixed.usageAt(j);
-  const n = center.length;
-  let rows = 0;
-  let total = 0;
-  let base = 0;
-  let sdSq = 0;
-  for (let i = 0; i < n; i++) {
-    const ui = usage[row + i]!;
-    const c = center[i]!;
-    // unknown usage (both points missing) or no baseline (its center is NaN)
-    if (!(ui - ui === 0) || c !== c) {
-      inc[i] = 0;
-      continue;
-    }
-    inc[i] = 1;
-    rows++;
-    total += ui;
-    base += c;
-    sdSq += sdSquared[i]!;
-    u[i] = ui;
-    ub[i] = c;
-    ratio[i] = ui / (c > 1e-12 ? c : 1e-12);
-    z[i] = (ui - c) / floor[i]!;
-  }
-  SUMS[0] = rows;
-  SUMS[1] = total;
-  SUMS[2] = base;
-  SUMS[3] = sdSq;
+function topCapacity(members: number, minShareRise: number): number {
+  return Math.min(members, Math.max(7, Math.ceil(2 / minShareRise) + 2));
 }
 
-/** points transposed together: one cache line of each member's series (8 doubles) serves the whole tile */
-const TILE = 8;
+/** inserts member i with rise r into a top list at off (n entries, capacity cap), most first, ties after; returns the new count */
+function insertTop(top: Int32Array, topRise: Float64Array, off: number, n: number, cap: number, i: number, r: number): number {
+  if (n === cap && !(r > topRise[off + cap - 1]!)) return n;
+  let p = n === cap ? cap - 1 : n;
+  while (p > 0 && topRise[off + p - 1]! < r) {
+    top[off + p] = top[off + p - 1]!;
+    topRise[off + p] = topRise[off + p - 1]!;
+    p--;
+  }
+  top[off + p] = i;
+  topRise[off + p] = r;
+  return n === cap ? n : n + 1;
+}
 
-function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number, load?: boolean): FixedBases {
+interface FixedBases {
+  /** the figures at j, undefined where no member has a usage and a baseline or the load is not judged */
+  at(j: number): PointFigures | undefined;
+  /** member i's figures at j, judged as `pf` says (into FIG) */
+  figure(i: number, j: number, pf: PointFigures): typeof FIG;
+}
+
+/** points figured together: the run of points with victims from the first one asked, at most this many... */
+const CHUNK = 64;
+/** ...and at least this many: a member's stretch of series read from memory once, not a cache miss per point */
+const MIN_CHUNK = 16;
+
+/**
+ * Window-wide baselines of a mechanism's members, and its figures at the attributed points. Attribution
+ * needs, at a point, sums over every member and the few members whose share rose most. Read point by
+ * point, every member's series is a cache miss per member per point — the cost that dominated analysis —
+ * so the figures of the run of points with victims from the first one asked (`runEnd`: where each
+ * point's run ends) are computed member by member, each member's stretch of its series read in order:
+ * one pass for the sums, one for the rises and the top risers of each point. A short run is widened
+ * to MIN_CHUNK points: points without victims in it cost a few additions, far less than a cache miss.
+ */
+function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], runEnd: Int32Array, cap: number, halfRise: number, load?: boolean): FixedBases {
+  const points = runEnd.length;
   const n = bases.length;
   const center = new Float64Array(n);
   const floor = new Float64Array(n);
   const sdSquared = new Float64Array(n);
+  const sd = new Float64Array(n);
+  const mean = new Float64Array(n);
   bases.forEach((b, i) => {
     center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
     floor[i] = zFloor(b, load);
-    sdSquared[i] = (b.sd ?? 0) ** 2;
+    sd[i] = b.sd ?? 0;
+    sdSquared[i] = sd[i]! ** 2;
+    mean[i] = b.mean ?? 0;
   });
-  const tiles: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(Math.ceil(Math.max(0, points - W) / TILE)).fill(undefined);
-  const fill = (tile: number): Float64Array => {
-    const rows = new Float64Array(n * TILE);
-    const t = W + tile * TILE;
-    const end = Math.min(points, t + TILE);
+  let from = 0;
+  let to = 0;
+  const rows = new Float64Array(CHUNK);
+  const total = new Float64Array(CHUNK);
+  const base = new Float64Array(CHUNK);
+  const sdSq = new Float64Array(CHUNK);
+  const meanSum = new Float64Array(CHUNK);
+  /** 0: not judged; 1: against the centers; 2: idle, against the means; 3: idle, from nothing */
+  const mode = new Uint8Array(CHUNK);
+  const count = new Int32Array(CHUNK);
+  let top = new Int32Array(CHUNK * cap);
+  let topRise = new Float64Array(CHUNK * cap);
+  let width = cap;
+
+  const compute = (a: number, b: number, capacity: number): void => {
+    from = a;
+    to = b;
+    const L = b - a;
+    if (capacity !== width || top.length < L * capacity) {
+      width = capacity;
+      top = new Int32Array(Math.max(CHUNK * cap, L * capacity));
+      topRise = new Float64Array(top.length);
+    }
+    rows.fill(0, 0, L);
+    total.fill(0, 0, L);
+    base.fill(0, 0, L);
+    sdSq.fill(0, 0, L);
+    meanSum.fill(0, 0, L);
+    count.fill(0, 0, L);
+    // sums, members in order (the figures are the same, to the last bit, as a member loop per point)
     for (let i = 0; i < n; i++) {
+      const c = center[i]!;
+      if (c !== c) continue;
       const v = values[i]!;
-      for (let j = t; j < end; j++) {
-        // usageAt() inline; x - x is 0 exactly when x is finite (NaN and ±Infinity give NaN)
-        const a = v[j]!;
-        const p = j > 0 ? v[j - 1]! : Number.NaN;
-        const fa = a - a === 0;
-        rows[(j - t) * n + i] = fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
+      const sq = sdSquared[i]!;
+      const m = mean[i]!;
+      for (let j = a; j < b; j++) {
+        const u = usageOf(v, j);
+        if (!(u - u === 0)) continue;
+        const p = j - a;
+        rows[p] = rows[p]! + 1;
+        total[p] = total[p]! + u;
+        base[p] = base[p]! + c;
+        sdSq[p] = sdSq[p]! + sq;
+        meanSum[p] = meanSum[p]! + m;
       }
     }
-    return (tiles[tile] = rows);
+    for (let p = 0; p < L; p++) {
+      const idle = !(base[p]! > 0) && rows[p]! > 0;
+      const effective = idle ? meanSum[p]! : base[p]!;
+      const fromNothing = rows[p]! > 0 && !(effective > 0) && load === true;
+      mode[p] = rows[p] === 0 || !(total[p]! > 0) || (!(effective > 0) && !fromNothing) ? 0 : fromNothing ? 3 : idle ? 2 : 1;
+    }
+    // rises and the top risers of each point
+    for (let i = 0; i < n; i++) {
+      const c = center[i]!;
+      if (c !== c) continue;
+      const v = values[i]!;
+      const m = mean[i]!;
+      for (let j = a; j < b; j++) {
+        const p = j - a;
+        const md = mode[p]!;
+        if (md === 0) continue;
+        const u = usageOf(v, j);
+        if (!(u - u === 0)) continue;
+        const r = md === 3 ? u / total[p]! : md === 2 ? (u - m) / total[p]! : u / total[p]! - c / base[p]!;
+        if (r > 0) count[p] = insertTop(top, topRise, p * width, count[p]!, width, i, r);
+      }
+    }
   };
+
+  const at = (j: number): PointFigures | undefined => {
+    if (!(j >= from && j < to) || width !== cap) compute(j, Math.min(points, j + CHUNK, Math.max(j + MIN_CHUNK, runEnd[j]!)), cap);
+    let p = j - from;
+    const md = mode[p]!;
+    if (md === 0) return undefined;
+    // more members rose by half of minShareRise than the list holds (only negative usage allows it): every riser, for this point
+    if (count[p] === cap && cap < n && topRise[p * cap + cap - 1]! >= halfRise) {
+      compute(j, j + 1, n);
+      p = 0;
+    }
+    const off = p * width;
+    return {
+      rows: rows[p]!,
+      total: total[p]!,
+      base: md === 1 ? base[p]! : meanSum[p]!,
+      sdSq: sdSq[p]!,
+      idle: md !== 1,
+      fromNothing: md === 3,
+      top: top.subarray(off, off + count[p]!),
+      topRise: topRise.subarray(off, off + count[p]!),
+    };
+  };
+
   return {
-    center,
-    floor,
-    sdSquared,
-    usageAt(j) {
-      const tile = ((j - W) / TILE) | 0;
-      return { row: tiles[tile] ?? fill(tile), at: ((j - W) % TILE) * n };
+    at,
+    figure(i, j, pf) {
+      const u = usageOf(values[i]!, j);
+      FIG.u = u;
+      if (pf.idle) {
+        const m = mean[i]!;
+        FIG.ub = m;
+        FIG.ratio = u / Math.max(m, 1e-12);
+        FIG.z = (u - m) / Math.max(sd[i]!, Math.sqrt(pf.sdSq / pf.rows), 0.05 * Math.abs(m), 1e-9);
+      } else {
+        const c = center[i]!;
+        FIG.ub = c;
+        FIG.ratio = u / (c > 1e-12 ? c : 1e-12);
+        FIG.z = (u - c) / floor[i]!;
+      }
+      return FIG;
     },
   };
 }
@@ -1173,25 +1376,19 @@ interface RankedRow {
  * The members whose share rose, most first (ties in member order), as far as anyone reads them:
  * every one that rose by at least minShareRise (the only possible suspects), then at least one more
  * (the runner-up a suspect's separation is measured against), and never fewer than six (the ranking
- * shows five). A partial selection: sorting every member at every degraded point is what was slow.
+ * shows five).
  */
-function topRisers(m: MechData, minShareRise: number): RankedRow[] {
-  const { inc, rise } = m;
+function topRisers(m: MechData, pf: PointFigures, minShareRise: number, figure: (i: number) => typeof FIG): RankedRow[] {
   let candidates = 0;
-  for (let i = 0; i < rise.length; i++) if (inc[i] && rise[i]! > 0 && rise[i]! >= minShareRise) candidates++;
-  const k = Math.max(5, candidates) + 1;
-  const top: number[] = [];
-  for (let i = 0; i < rise.length; i++) {
-    if (!inc[i]) continue;
-    const r = rise[i]!;
-    if (!(r > 0)) continue;
-    if (top.length === k && !(r > rise[top[k - 1]!]!)) continue;
-    let p = top.length;
-    while (p > 0 && rise[top[p - 1]!]! < r) p--;
-    top.splice(p, 0, i);
-    if (top.length > k) top.pop();
+  while (candidates < pf.top.length && pf.topRise[candidates]! >= minShareRise) candidates++;
+  const k = Math.min(pf.top.length, Math.max(5, candidates) + 1);
+  const rows: RankedRow[] = [];
+  for (let e = 0; e < k; e++) {
+    const i = pf.top[e]!;
+    const f = figure(i);
+    rows.push({ i, tenant: m.tenants[i]!, u: f.u, ub: f.ub, rise: pf.topRise[e]!, ratio: f.ratio, z: f.z });
   }
-  return top.map((i) => ({ i, tenant: m.tenants[i]!, u: m.u[i]!, ub: m.ub[i]!, rise: m.rise[i]!, ratio: m.ratio[i]!, z: m.z[i]! }));
+  return rows;
 }
 
 /** what makes two detections one episode: kind, resource and who (the suspect, or the degraded tenant) */
@@ -1290,9 +1487,10 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
       m.shareSum += d.share ?? 0;
     }
     const j = d.j;
-    for (const k of d.victims) {
-      const v = vs[k]!;
-      e.victims.add(v.t, k, j, v.values[j]! / Math.max(v.base[j]!, 1e-12), !vt.soloAt(k, j));
+    const { strength, solo } = d.victimFigures;
+    for (let x = 0; x < d.victims.length; x++) {
+      const k = d.victims[x]!;
+      e.victims.add(vs[k]!.t, k, j, strength[x]!, solo[x] === 0);
     }
   }
   closed.push(...open.values());
@@ -1318,7 +1516,7 @@ function mergeEpisodes(ds: PointDetection[], range: SignalRange, W: number, gap:
     // a tenant named by corroboration only, and never degraded for long, is left out once the episode has settled victims
     const victims = e.victims.published().map(({ k, j }) => {
       const v = vs[k]!;
-      return { tenant: v.tenant, signal: v.signal, baseline: v.base[j]!, observed: v.values[j]! };
+      return { tenant: v.tenant, signal: v.signal, baseline: vt.baseAt(k, j), observed: v.values[j]! };
     });
     const confidence = Math.min(0.99, e.confidence * (e.count >= 4 ? 1 : 0.85 + 0.05 * e.count));
     const f: Finding = {
