@@ -80,7 +80,9 @@ function swap(a: Float64Array, i: number, j: number): void {
 }
 
 /** median and MAD of the finite values in values[from, to), in a shared scratch buffer (no allocation) */
-export function robust(values: ArrayLike<number>, from = 0, to = values.length, minSamples = 8): Baseline {
+export function robust(series: ArrayLike<number>, from = 0, to = series.length, minSamples = 8): Baseline {
+  // one element kind in the loop below (series are Float64Arrays; a plain array is copied once)
+  const values = series instanceof Float64Array ? series : Float64Array.from(series);
   const len = Math.max(0, to - from);
   if (sharedScratch.length < len) sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));
   const buf = sharedScratch;
@@ -89,7 +91,8 @@ export function robust(values: ArrayLike<number>, from = 0, to = values.length, 
   let sumSq = 0;
   for (let i = from; i < to; i++) {
     const v = values[i]!;
-    if (Number.isFinite(v)) {
+    // finite: x - x is 0 exactly then (NaN and ±Infinity give NaN)
+    if (v - v === 0) {
       buf[n++] = v;
       sum += v;
       sumSq += v * v;

@@ -525,10 +525,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   for (let j = W; j < points; j++) corroborate(j);
 
-  /** per point with victims, where its run of consecutive points with victims ends (exclusive) */
-  const runEnd = new Int32Array(points);
-  for (let j = points - 1; j >= 0; j--) runEnd[j] = degradedByPoint[j] ? (j + 1 < points && degradedByPoint[j + 1] ? runEnd[j + 1]! : j + 1) : j;
-
   /** a tenant's usage at j (mean of the last two points, for robustness to one noisy sample) */
   const usageAt = usageOf;
 
@@ -549,7 +545,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         values,
         tid: Int32Array.from(tenants, idOf),
         bases,
-        fixed: bases ? fixedBases(bases, values, runEnd, cap, minShareRise / 2, mech.load) : undefined,
+        fixed: bases ? fixedBases(bases, values, W, points, cap, minShareRise / 2, mech.load) : undefined,
         cap,
         u: new Float64Array(n),
         ub: new Float64Array(n),
@@ -566,7 +562,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   /**
    * The members' figures at j member by member, for baselines that change through the window
    * (time-of-day slots): every member's usage, baseline, ratio and z into m's scratch arrays, then the
-   * same sums and top risers the fixed path computes a run of points at a time.
+   * same sums and top risers the fixed path computes from its transposed rows.
    */
   const pointFigures = (m: MechData, mech: Mech, j: number): PointFigures | undefined => {
     const { values, u, ub, ratio, z, rise, inc } = m;
@@ -684,29 +680,48 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const soloNow = new Uint8Array(victimSeries.length);
   /** per tenant, while one candidate is judged: 1 for its victims */
   const victimMark = new Uint8Array(nT);
-  const victimFigures = (vs: readonly number[]): PointDetection['victimFigures'] => ({ strength: Float64Array.from(vs, (k) => strengthNow[k]!), solo: Uint8Array.from(vs, (k) => soloNow[k]!) });
+  const victimFigures = (vs: readonly number[]): PointDetection['victimFigures'] => {
+    const strength = new Float64Array(vs.length);
+    const solo = new Uint8Array(vs.length);
+    for (let x = 0; x < vs.length; x++) {
+      strength[x] = strengthNow[vs[x]!]!;
+      solo[x] = soloNow[vs[x]!]!;
+    }
+    return { strength, solo };
+  };
   const detections: PointDetection[] = [];
-  /** the ingress (victims on several nodes) or the nodes that explain ingress victims nothing else does: its own function, so a rare shape here recompiles only it */
-  const ingressCandidates = (rest: string[], candidates: Candidate[]): void => {
-    const ingVictim = (t: string) => ingWin[tenantIds.get(t)!]!;
-    const nodesOf = new Set(rest.flatMap((t) => topo.of.get(t)?.node ?? []));
-    const ingresses = new Set(rest.flatMap((t) => topo.of.get(t)?.ingress ?? []));
+  /** per tenant number: the resources it uses */
+  const usesOf = tenantNames.map((t) => topo.of.get(t));
+  /** the ingress (victims on several nodes) or the nodes that explain ingress victims nothing else does (tenant numbers, in order of appearance) */
+  const ingressCandidates = (rest: readonly number[], candidates: Candidate[]): void => {
+    const nodesOf = new Set<string>();
+    const ingresses = new Set<string>();
+    for (const t of rest) {
+      const uses = usesOf[t];
+      if (!uses) continue;
+      for (const n of uses.node) nodesOf.add(n);
+      for (const i of uses.ingress) ingresses.add(i);
+    }
+    const on = (kind: 'ingress' | 'node', id: string): number[] => {
+      const v: number[] = [];
+      for (const t of rest) if (usesOf[t]?.[kind].includes(id)) v.push(ingWin[t]!);
+      return v;
+    };
     if (nodesOf.size >= 2 && rest.length >= 3 && ingresses.size >= 1) {
       for (const ing of ingresses) {
-        const v = rest.filter((t) => topo.of.get(t)?.ingress.includes(ing)).map(ingVictim);
+        const v = on('ingress', ing);
         if (v.length) candidates.push({ kind: 'ingress', id: ing, victims: v });
       }
     } else {
       for (const n of nodesOf) {
-        const v = rest.filter((t) => topo.of.get(t)?.node.includes(n)).map(ingVictim);
+        const v = on('node', n);
         if (v.length) candidates.push({ kind: 'node', id: n, victims: v });
       }
       // a victim we know no node for is still a tenant-degradation
-      for (const t of rest) if (!(topo.of.get(t)?.node.length)) candidates.push({ kind: 'ingress', id: topo.of.get(t)?.ingress[0] ?? 'unknown', victims: [ingVictim(t)] });
+      for (const t of rest) if (!usesOf[t]?.node.length) candidates.push({ kind: 'ingress', id: usesOf[t]?.ingress[0] ?? 'unknown', victims: [ingWin[t]!] });
     }
   };
   const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, figureOf, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, pointFigures, minRatio, mechData, lockSeries, baselineOf };
-
   const attributeAt = (j: number): void => {
     if (!degradedByPoint[j]) return;
     // 1. victims by signal family: the strongest degraded series per tenant
@@ -757,8 +772,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       }
     }
     // ingress victims no PostgreSQL or Redis victim explains: the ingress, or their node
-    const rest: string[] = [];
-    for (const t of ingSeen) if (!explainedMark[t]) rest.push(tenantNames[t]!);
+    const rest: number[] = [];
+    for (const t of ingSeen) if (!explainedMark[t]) rest.push(t);
     if (rest.length > 0) ingressCandidates(rest, candidates);
 
     // 3–4. mechanism and suspects per candidate (judge)
@@ -810,7 +825,7 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
   type Cand = { mech: Mech; data: MechData; pf: PointFigures; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
   const cands: Cand[] = [];
   for (const mech of MECHANISMS[c.kind]) {
-    // the members' sums and top risers at j: from the run of points figured together, or member by member here
+    // the members' sums and top risers at j: from the window's transposed usage, or member by member here
     const m = mechData(c.kind, c.id, mech, members);
     const pf = m.fixed ? m.fixed.at(j) : pointFigures(m, mech, j);
     if (!pf) continue;
@@ -1145,7 +1160,7 @@ interface MechData {
   tid: Int32Array;
   /** per member, when one baseline serves the whole window (no time-of-day slots) */
   bases: Baseline[] | undefined;
-  /** the same baselines' figures, and the members' sums and top risers per point, computed a run of points at a time */
+  /** the same baselines' figures, and the members' sums and top risers per point, from their usage transposed once per window */
   fixed: FixedBases | undefined;
   /** scratch of the per-point path (time-of-day baselines): every member's figures at the point being attributed */
   u: Float64Array;
@@ -1217,22 +1232,46 @@ interface FixedBases {
   figure(i: number, j: number, pf: PointFigures): typeof FIG;
 }
 
-/** points figured together: the run of points with victims from the first one asked, at most this many... */
-const CHUNK = 64;
-/** ...and at least this many: a member's stretch of series read from memory once, not a cache miss per point */
-const MIN_CHUNK = 16;
+/** a tile of the transpose: this many members by this many points (each member's 256 bytes read in order, each row's 256 written) */
+const BLOCK = 32;
+
+/**
+ * Every member's usage (usageOf) at the points [W, points) as rows of n, point-major. Tiled, so each
+ * series is read in order and each row written a block at a time; a function of its own at module
+ * level, so its optimised code serves every detect() call.
+ */
+function transposeUsage(values: readonly Float64Array[], W: number, points: number): Float64Array {
+  const n = values.length;
+  const u = new Float64Array(n * Math.max(0, points - W));
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const i1 = Math.min(n, i0 + BLOCK);
+    for (let j0 = W; j0 < points; j0 += BLOCK) {
+      const j1 = Math.min(points, j0 + BLOCK);
+      for (let i = i0; i < i1; i++) {
+        const v = values[i]!;
+        let prev = j0 > 0 ? v[j0 - 1]! : Number.NaN;
+        for (let j = j0; j < j1; j++) {
+          // usageOf() inline: the mean of the last two points, either one alone when the other is missing
+          const a = v[j]!;
+          const fa = a - a === 0;
+          u[(j - W) * n + i] = fa && prev - prev === 0 ? (a + prev) / 2 : fa ? a : prev;
+          prev = a;
+        }
+      }
+    }
+  }
+  return u;
+}
 
 /**
  * Window-wide baselines of a mechanism's members, and its figures at the attributed points. Attribution
  * needs, at a point, sums over every member and the few members whose share rose most. Read point by
- * point, every member's series is a cache miss per member per point — the cost that dominated analysis —
- * so the figures of the run of points with victims from the first one asked (`runEnd`: where each
- * point's run ends) are computed member by member, each member's stretch of its series read in order:
- * one pass for the sums, one for the rises and the top risers of each point. A short run is widened
- * to MIN_CHUNK points: points without victims in it cost a few additions, far less than a cache miss.
+ * point from the series (one per member, each its own stretch of memory), that is a cache and TLB miss
+ * per member per point — the cost that dominated analysis. So on first use every member's usage over
+ * the window is transposed into rows of n (point-major, transposeUsage), each series read once and in
+ * order; a point's figures are then two passes over one contiguous row.
  */
-function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], runEnd: Int32Array, cap: number, halfRise: number, load?: boolean): FixedBases {
-  const points = runEnd.length;
+function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number, cap: number, halfRise: number, load?: boolean): FixedBases {
   const n = bases.length;
   const center = new Float64Array(n);
   const floor = new Float64Array(n);
@@ -1246,104 +1285,63 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
     sdSquared[i] = sd[i]! ** 2;
     mean[i] = b.mean ?? 0;
   });
-  let from = 0;
-  let to = 0;
-  const rows = new Float64Array(CHUNK);
-  const total = new Float64Array(CHUNK);
-  const base = new Float64Array(CHUNK);
-  const sdSq = new Float64Array(CHUNK);
-  const meanSum = new Float64Array(CHUNK);
-  /** 0: not judged; 1: against the centers; 2: idle, against the means; 3: idle, from nothing */
-  const mode = new Uint8Array(CHUNK);
-  const count = new Int32Array(CHUNK);
-  let top = new Int32Array(CHUNK * cap);
-  let topRise = new Float64Array(CHUNK * cap);
-  let width = cap;
+  let rowsOf: Float64Array | undefined;
 
-  const compute = (a: number, b: number, capacity: number): void => {
-    from = a;
-    to = b;
-    const L = b - a;
-    if (capacity !== width || top.length < L * capacity) {
-      width = capacity;
-      top = new Int32Array(Math.max(CHUNK * cap, L * capacity));
-      topRise = new Float64Array(top.length);
-    }
-    rows.fill(0, 0, L);
-    total.fill(0, 0, L);
-    base.fill(0, 0, L);
-    sdSq.fill(0, 0, L);
-    meanSum.fill(0, 0, L);
-    count.fill(0, 0, L);
-    // sums, members in order (the figures are the same, to the last bit, as a member loop per point)
+  /** the figures at j from its row, keeping at most `capacity` top risers */
+  const figures = (u: Float64Array, row: number, capacity: number): PointFigures | undefined => {
+    // sums, members in order (the figures are the same, to the last bit, as a member loop over the series)
+    let rows = 0;
+    let total = 0;
+    let base = 0;
     for (let i = 0; i < n; i++) {
       const c = center[i]!;
-      if (c !== c) continue;
-      const v = values[i]!;
-      const sq = sdSquared[i]!;
-      const m = mean[i]!;
-      for (let j = a; j < b; j++) {
-        const u = usageOf(v, j);
-        if (!(u - u === 0)) continue;
-        const p = j - a;
-        rows[p] = rows[p]! + 1;
-        total[p] = total[p]! + u;
-        base[p] = base[p]! + c;
-        sdSq[p] = sdSq[p]! + sq;
-        meanSum[p] = meanSum[p]! + m;
+      const x = u[row + i]!;
+      if (c !== c || !(x - x === 0)) continue;
+      rows++;
+      total += x;
+      base += c;
+    }
+    const idle = !(base > 0) && rows > 0;
+    // where every center is 0 (mostly idle members), their means and sd² too
+    let sdSq = 0;
+    let meanSum = 0;
+    if (idle) {
+      for (let i = 0; i < n; i++) {
+        const c = center[i]!;
+        const x = u[row + i]!;
+        if (c !== c || !(x - x === 0)) continue;
+        sdSq += sdSquared[i]!;
+        meanSum += mean[i]!;
       }
     }
-    for (let p = 0; p < L; p++) {
-      const idle = !(base[p]! > 0) && rows[p]! > 0;
-      const effective = idle ? meanSum[p]! : base[p]!;
-      const fromNothing = rows[p]! > 0 && !(effective > 0) && load === true;
-      mode[p] = rows[p] === 0 || !(total[p]! > 0) || (!(effective > 0) && !fromNothing) ? 0 : fromNothing ? 3 : idle ? 2 : 1;
-    }
-    // rises and the top risers of each point
+    const effective = idle ? meanSum : base;
+    const fromNothing = rows > 0 && !(effective > 0) && load === true;
+    if (rows === 0 || !(total > 0) || (!(effective > 0) && !fromNothing)) return undefined;
+    // rises and the top risers
+    const top = new Int32Array(capacity);
+    const topRise = new Float64Array(capacity);
+    let count = 0;
     for (let i = 0; i < n; i++) {
       const c = center[i]!;
-      if (c !== c) continue;
-      const v = values[i]!;
-      const m = mean[i]!;
-      for (let j = a; j < b; j++) {
-        const p = j - a;
-        const md = mode[p]!;
-        if (md === 0) continue;
-        const u = usageOf(v, j);
-        if (!(u - u === 0)) continue;
-        const r = md === 3 ? u / total[p]! : md === 2 ? (u - m) / total[p]! : u / total[p]! - c / base[p]!;
-        if (r > 0) count[p] = insertTop(top, topRise, p * width, count[p]!, width, i, r);
-      }
+      const x = u[row + i]!;
+      if (c !== c || !(x - x === 0)) continue;
+      const r = fromNothing ? x / total : idle ? (x - mean[i]!) / total : x / total - c / base;
+      if (r > 0) count = insertTop(top, topRise, 0, count, capacity, i, r);
     }
-  };
-
-  const at = (j: number): PointFigures | undefined => {
-    if (!(j >= from && j < to) || width !== cap) compute(j, Math.min(points, j + CHUNK, Math.max(j + MIN_CHUNK, runEnd[j]!)), cap);
-    let p = j - from;
-    const md = mode[p]!;
-    if (md === 0) return undefined;
-    // more members rose by half of minShareRise than the list holds (only negative usage allows it): every riser, for this point
-    if (count[p] === cap && cap < n && topRise[p * cap + cap - 1]! >= halfRise) {
-      compute(j, j + 1, n);
-      p = 0;
-    }
-    const off = p * width;
-    return {
-      rows: rows[p]!,
-      total: total[p]!,
-      base: md === 1 ? base[p]! : meanSum[p]!,
-      sdSq: sdSq[p]!,
-      idle: md !== 1,
-      fromNothing: md === 3,
-      top: top.subarray(off, off + count[p]!),
-      topRise: topRise.subarray(off, off + count[p]!),
-    };
+    return { rows, total, base: effective, sdSq, idle, fromNothing, top: top.subarray(0, count), topRise: topRise.subarray(0, count) };
   };
 
   return {
-    at,
+    at(j) {
+      const u = (rowsOf ??= transposeUsage(values, W, points));
+      const row = (j - W) * n;
+      const pf = figures(u, row, cap);
+      // more members rose by half of minShareRise than the list holds (only negative usage allows it): every riser
+      if (pf && pf.top.length === cap && cap < n && pf.topRise[cap - 1]! >= halfRise) return figures(u, row, n);
+      return pf;
+    },
     figure(i, j, pf) {
-      const u = usageOf(values[i]!, j);
+      const u = rowsOf![(j - W) * n + i]!;
       FIG.u = u;
       if (pf.idle) {
         const m = mean[i]!;

@@ -53,11 +53,14 @@ function columnSource(startMs: number, stepMs: number, points: number, keys: Omi
       const a = Math.max(0, Math.min(g.points, -i0));
       const b = Math.max(a, Math.min(g.points, points - i0));
       const wanted = keys.filter((k) => want.has(k.signal)).length + resources.filter((r) => want.has(r.signal)).length;
-      const buffer = new Float64Array(wanted * g.points).fill(Number.NaN);
+      const buffer = new Float64Array(wanted * g.points);
       let n = 0;
       const copy = (src: Float32Array | Float64Array) => {
         const v = buffer.subarray(n * g.points, (n + 1) * g.points);
         n++;
+        // NaN (no data) only where the source holds none: each point written once
+        v.fill(Number.NaN, 0, a);
+        v.fill(Number.NaN, b);
         if (b > a) v.set(src.subarray(i0 + a, i0 + b), a);
         return v;
       };
