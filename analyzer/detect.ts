@@ -525,6 +525,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   for (let j = W; j < points; j++) corroborate(j);
 
+  /** the points with victims: where attribution reads its mechanisms' usage (transposed, rows in this order) */
+  const judged: Judged = { points: Int32Array.from(degradedByPoint.flatMap((d, j) => (d ? [j] : []))), rowOf: new Int32Array(points).fill(-1) };
+  judged.points.forEach((j, r) => (judged.rowOf[j] = r));
+
   /** a tenant's usage at j (mean of the last two points, for robustness to one noisy sample) */
   const usageAt = usageOf;
 
@@ -545,7 +549,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         values,
         tid: Int32Array.from(tenants, idOf),
         bases,
-        fixed: bases ? fixedBases(bases, values, W, points, cap, minShareRise / 2, mech.load) : undefined,
+        fixed: bases ? fixedBases(bases, values, judged, cap, minShareRise / 2, mech.load) : undefined,
         cap,
         u: new Float64Array(n),
         ub: new Float64Array(n),
@@ -1232,30 +1236,37 @@ interface FixedBases {
   figure(i: number, j: number, pf: PointFigures): typeof FIG;
 }
 
+/** the points attribution judges (those with victims), ascending, and each point's row among them (-1: not judged) */
+interface Judged {
+  points: Int32Array;
+  rowOf: Int32Array;
+}
+
 /** a tile of the transpose: this many members by this many points (each member's 256 bytes read in order, each row's 256 written) */
 const BLOCK = 32;
 
 /**
- * Every member's usage (usageOf) at the points [W, points) as rows of n, point-major. Tiled, so each
- * series is read in order and each row written a block at a time; a function of its own at module
- * level, so its optimised code serves every detect() call.
+ * Every member's usage (usageOf) at the points attribution judges (`judged`, ascending: the points with
+ * victims) as rows of n, point-major. Tiled, so each series is read in order and each row written a
+ * block at a time; a function of its own at module level, so its optimised code serves every detect() call.
  */
-function transposeUsage(values: readonly Float64Array[], W: number, points: number): Float64Array {
+function transposeUsage(values: readonly Float64Array[], judged: Int32Array): Float64Array {
   const n = values.length;
-  const u = new Float64Array(n * Math.max(0, points - W));
+  const R = judged.length;
+  const u = new Float64Array(n * R);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const i1 = Math.min(n, i0 + BLOCK);
-    for (let j0 = W; j0 < points; j0 += BLOCK) {
-      const j1 = Math.min(points, j0 + BLOCK);
+    for (let r0 = 0; r0 < R; r0 += BLOCK) {
+      const r1 = Math.min(R, r0 + BLOCK);
       for (let i = i0; i < i1; i++) {
         const v = values[i]!;
-        let prev = j0 > 0 ? v[j0 - 1]! : Number.NaN;
-        for (let j = j0; j < j1; j++) {
+        for (let r = r0; r < r1; r++) {
           // usageOf() inline: the mean of the last two points, either one alone when the other is missing
+          const j = judged[r]!;
           const a = v[j]!;
+          const p = j > 0 ? v[j - 1]! : Number.NaN;
           const fa = a - a === 0;
-          u[(j - W) * n + i] = fa && prev - prev === 0 ? (a + prev) / 2 : fa ? a : prev;
-          prev = a;
+          u[r * n + i] = fa && p - p === 0 ? (a + p) / 2 : fa ? a : p;
         }
       }
     }
@@ -1267,11 +1278,11 @@ function transposeUsage(values: readonly Float64Array[], W: number, points: numb
  * Window-wide baselines of a mechanism's members, and its figures at the attributed points. Attribution
  * needs, at a point, sums over every member and the few members whose share rose most. Read point by
  * point from the series (one per member, each its own stretch of memory), that is a cache and TLB miss
- * per member per point — the cost that dominated analysis. So on first use every member's usage over
- * the window is transposed into rows of n (point-major, transposeUsage), each series read once and in
+ * per member per point — the cost that dominated analysis. So on first use every member's usage at the
+ * judged points is transposed into rows of n (point-major, transposeUsage), each series read once and in
  * order; a point's figures are then two passes over one contiguous row.
  */
-function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], W: number, points: number, cap: number, halfRise: number, load?: boolean): FixedBases {
+function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], judged: Judged, cap: number, halfRise: number, load?: boolean): FixedBases {
   const n = bases.length;
   const center = new Float64Array(n);
   const floor = new Float64Array(n);
@@ -1333,15 +1344,15 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
 
   return {
     at(j) {
-      const u = (rowsOf ??= transposeUsage(values, W, points));
-      const row = (j - W) * n;
+      const u = (rowsOf ??= transposeUsage(values, judged.points));
+      const row = judged.rowOf[j]! * n;
       const pf = figures(u, row, cap);
       // more members rose by half of minShareRise than the list holds (only negative usage allows it): every riser
       if (pf && pf.top.length === cap && cap < n && pf.topRise[cap - 1]! >= halfRise) return figures(u, row, n);
       return pf;
     },
     figure(i, j, pf) {
-      const u = rowsOf![(j - W) * n + i]!;
+      const u = rowsOf![judged.rowOf[j]! * n + i]!;
       FIG.u = u;
       if (pf.idle) {
         const m = mean[i]!;
