@@ -96,7 +96,10 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<
     if (!v) return scratch[slot].subarray(0, 0);
     const out = v.length <= range.points ? scratch[slot] : new Float64Array(v.length);
     let n = 0;
-    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) out[n++] = v[i]!;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x - x === 0) out[n++] = x;
+    }
     return out.subarray(0, n);
   };
   // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
@@ -169,10 +172,17 @@ function bandInputs(range: SignalRange, only?: ReadonlyMap<string, unknown>): { 
   return { points: range.points, perTenant, nodeTotals, pgTotals };
 }
 
-/** adds the finite values of `v` into `total`, point by point */
-function addFinite(total: Float64Array, v: ArrayLike<number>): void {
-  for (let i = 0; i < total.length; i++) if (Number.isFinite(v[i]!)) total[i]! += v[i]!;
+/** adds the finite values of `v` into `total`, point by point (the first `points`, default all) */
+function addFinite(total: Float64Array, v: Float64Array, points = total.length): void {
+  for (let i = 0; i < points; i++) {
+    const x = v[i]!;
+    // finite: x - x is 0 exactly then
+    if (x - x === 0) total[i]! += x;
+  }
 }
+
+/** sharesOf()'s per-point load of one tenant: grown on demand, never shrunk */
+let loadScratch = new Float64Array(0);
 
 /** whether a tenant has a known request or transaction rate (what its volume is taken from) */
 function hasVolume(e: TenantInputs): boolean {
@@ -188,8 +198,9 @@ function sharesOf(inputs: ReturnType<typeof bandInputs>, e: TenantInputs): { cpu
     let sum = 0;
     let n = 0;
     for (let i = 0; i < inputs.points; i++) {
-      if (Number.isFinite(e.cpu[i]!) && tot[i]! > 0) {
-        sum += e.cpu[i]! / tot[i]!;
+      const c = e.cpu[i]!;
+      if (c - c === 0 && tot[i]! > 0) {
+        sum += c / tot[i]!;
         n++;
       }
     }
@@ -199,11 +210,12 @@ function sharesOf(inputs: ReturnType<typeof bandInputs>, e: TenantInputs): { cpu
   if (e.load.length) {
     let sum = 0;
     let n = 0;
+    // the tenant's load per point, its wait types added in order (one pass per series, not a loop over them per point)
+    const mine = loadScratch.length >= inputs.points ? loadScratch.fill(0, 0, inputs.points) : (loadScratch = new Float64Array(inputs.points));
+    for (const l of e.load) addFinite(mine, l, inputs.points);
     for (let i = 0; i < inputs.points; i++) {
-      let mine = 0;
-      for (const l of e.load) if (Number.isFinite(l[i]!)) mine += l[i]!;
       if (inputs.pgTotals[i]! > 0) {
-        sum += mine / inputs.pgTotals[i]!;
+        sum += mine[i]! / inputs.pgTotals[i]!;
         n++;
       }
     }
