@@ -505,11 +505,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     for (const [gi, g] of groups) {
       // quick rejection: fewer degraded series than tenants needed, settled ones included
       let settledCount = 0;
-      for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) settledCount++;
+      const settled = degradedByPoint[j] ?? [];
+      for (let q = 0; q < settled.length; q++) if (groupOf[settled[q]!] === gi) settledCount++;
       if (g.length + settledCount < needed[gi]!) continue;
       const tenants = new Set<number>();
-      for (const e of g) tenants.add(victimSeries[f.k[e]!]!.t);
-      for (const k of degradedByPoint[j] ?? []) if (groupOf[k] === gi) tenants.add(victimSeries[k]!.t);
+      for (let q = 0; q < g.length; q++) tenants.add(vT[f.k[g[q]!]!]!);
+      for (let q = 0; q < settled.length; q++) if (groupOf[settled[q]!] === gi) tenants.add(vT[settled[q]!]!);
       if (tenants.size < needed[gi]!) continue;
       const list = (degradedByPoint[j] ??= []);
       const ratios = (ratioByPoint[j] ??= []);
@@ -909,7 +910,10 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
   // (only a top riser can have: a rise of half minShareRise keeps a member in its point's top list)
   if (best) {
     const { data: bm, pf } = best;
-    for (const k of c.victims) victimMark[vT[k]!] = 1;
+    for (let q = 0; q < c.victims.length; q++) {
+      const k = c.victims[q]!;
+      victimMark[vT[k]!] = 1;
+    }
     for (let e = 0; e < pf.top.length && pf.topRise[e]! >= minShareRise / 2; e++) {
       const i = pf.top[e]!;
       const t = bm.tid[i]!;
@@ -917,11 +921,15 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
       const f = figureOf(bm, pf, i, j);
       if (f.ratio >= 1.8 && f.z >= minZ) selfMark[t]! |= SELF_LOADED;
     }
-    for (const k of c.victims) victimMark[vT[k]!] = 0;
+    for (let q = 0; q < c.victims.length; q++) {
+      const k = c.victims[q]!;
+      victimMark[vT[k]!] = 0;
+    }
   }
   // lock waits inside a tenant's own database are its own
   if (c.kind === 'postgres') {
-    for (const k of c.victims) {
+    for (let q = 0; q < c.victims.length; q++) {
+      const k = c.victims[q]!;
       const t = victimSeries[k]!.t;
       const li = lockSeries(c.id, t);
       if (li < 0) continue;
@@ -963,11 +971,17 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
   /** the neighbour victims' figures, shared by the detections of every suspect */
   let neighbourFigures: PointDetection['victimFigures'] | undefined;
   const selfInflicted: number[] = [];
-  for (const k of c.victims) (selfMark[victimSeries[k]!.t] ? selfInflicted : neighbourVictims).push(k);
+  for (let q = 0; q < c.victims.length; q++) {
+    const k = c.victims[q]!;
+    (selfMark[victimSeries[k]!.t] ? selfInflicted : neighbourVictims).push(k);
+  }
   const settledVictims = neighbourVictims.filter((k) => !soloNow[k]);
   const severityOf = (vs: readonly number[]): Severity => {
     let worst = Number.NEGATIVE_INFINITY;
-    for (const k of vs) worst = Math.max(worst, ratioNow[k]!);
+    for (let q = 0; q < vs.length; q++) {
+      const k = vs[q]!;
+      worst = Math.max(worst, ratioNow[k]!);
+    }
     return worst >= 3 || vs.length >= 5 ? 'critical' : worst >= minRatio ? 'warning' : 'info';
   };
   // victims go to mergeEpisodes as series indices (it builds what is published): no object per victim per point
@@ -1029,9 +1043,13 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
       evidence: { ...mechEvidence, degradedTenants: settledVictims.length, members: members.length },
     });
   } else {
-    for (const k of settledVictims) selfInflicted.push(k);
+    for (let q = 0; q < settledVictims.length; q++) {
+      const k = settledVictims[q]!;
+      selfInflicted.push(k);
+    }
   }
-  for (const k of selfInflicted) {
+  for (let q = 0; q < selfInflicted.length; q++) {
+    const k = selfInflicted[q]!;
     // one degraded point (named by corroboration only) is enough to blame a surging neighbour, not to call a tenant or the platform degraded
     if (soloNow[k]) continue;
     const tenant = victimSeries[k]!.tenant;
@@ -1057,7 +1075,10 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
       evidence: { type: 'self', tenant, cause: lockBound ? 'lock waits in its own database' : ownUsage ? 'its own usage surged' : 'no neighbour surged' },
     });
   }
-  for (const k of c.victims) selfMark[victimSeries[k]!.t] = 0;
+  for (let q = 0; q < c.victims.length; q++) {
+    const k = c.victims[q]!;
+    selfMark[victimSeries[k]!.t] = 0;
+  }
   for (const s of suspects) {
     const t = tenantIds.get(s.tenant);
     if (t !== undefined) selfMark[t] = 0;
