@@ -49,6 +49,10 @@ describe('robust baselines', () => {
     expect(b.center).toBeCloseTo(1, 6);
     expect(b.spread).toBeLessThan(0.2);
     expect(robust([1, 2, NaN, NaN]).center).toBeNaN();
+    // a plain array from JSON carries null for a missing sample: missing, not 0
+    const withNulls = [1, 1, 1, 1, null, null, null, null, null, 1, 1, 1, 1] as unknown as number[];
+    expect(robust(withNulls)).toMatchObject({ center: 1, n: 8, mean: 1 });
+    expect(robust(withNulls, 4, 13)).toMatchObject({ n: 4 });
   });
 
   it('median and MAD by selection are exactly what sorting gives, for odd and even counts, ties and gaps', () => {
@@ -131,6 +135,12 @@ describe('analyzer on the simulated fleet', () => {
       }
       if (scenario === 'pg-io') expect(nn[0]!.victims.length).toBe(TENANTS - 1);
     }
+  });
+
+  it('refuses a minShareRise outside (0, 1] when it is built, naming the option and the value', () => {
+    const deps = { signals: createSimulatedSignalSource(createFleetModel({ tenants: 4, seed: SEED })), clock: new ManualClock(T0), logger: createMemoryLogger() };
+    for (const bad of [0, -0.1, 1.5, Number.NaN]) expect(() => createAnalyzer({ minShareRise: bad }, deps)).toThrow(new RegExp(`minShareRise is ${bad}; it must be a share of the resource in \\(0, 1\\]`));
+    expect(() => createAnalyzer({ minShareRise: 0.2 }, deps)).not.toThrow();
   });
 
   it('rejects a window that ends before it starts with a request error naming both times', async () => {

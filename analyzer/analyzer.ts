@@ -28,6 +28,7 @@ export interface AnalyzerOptions {
   /** detection knobs (see DetectOptions) */
   minRatio?: number;
   minZ?: number;
+  /** minimum rise of a suspect's share of the contended dimension, in (0, 1]; default 0.08 */
   minShareRise?: number;
   /**
    * how long the live loop reuses a tenant's baselines (and band features) before recomputing them
@@ -72,6 +73,10 @@ export interface Analyzer {
 export const ANALYZER_DEFAULTS = { stepMs: 15_000, historyMs: 2 * 3_600_000, tickWindowMs: 15 * 60_000, baselineRefreshMs: 300_000 } as const;
 
 export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analyzer {
+  // refused here, not on every tick: detect() relies on it (see DetectOptions.minShareRise)
+  if (opts.minShareRise !== undefined && !(opts.minShareRise > 0 && opts.minShareRise <= 1)) {
+    throw new RangeError(`analyzer option minShareRise is ${opts.minShareRise}; it must be a share of the resource in (0, 1], e.g. 0.08 (the default)`);
+  }
   const stepMs = opts.stepMs ?? ANALYZER_DEFAULTS.stepMs;
   const historyMs = opts.historyMs ?? ANALYZER_DEFAULTS.historyMs;
   const tickWindowMs = opts.tickWindowMs ?? ANALYZER_DEFAULTS.tickWindowMs;

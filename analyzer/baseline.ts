@@ -81,8 +81,17 @@ function swap(a: Float64Array, i: number, j: number): void {
 
 /** median and MAD of the finite values in values[from, to), in a shared scratch buffer (no allocation) */
 export function robust(series: ArrayLike<number>, from = 0, to = series.length, minSamples = 8): Baseline {
-  // one element kind in the loop below (series are Float64Arrays; a plain array is copied once)
-  const values = series instanceof Float64Array ? series : Float64Array.from(series);
+  if (!(series instanceof Float64Array)) {
+    // one element kind in the loop below: a plain array's [from, to) is copied once, anything but a
+    // number in it (JSON's null for a missing sample) missing, as Number.isFinite would skip it
+    const copy = new Float64Array(Math.max(0, to - from));
+    for (let q = 0; q < copy.length; q++) {
+      const x: unknown = series[from + q];
+      copy[q] = typeof x === 'number' ? x : Number.NaN;
+    }
+    return robust(copy, 0, copy.length, minSamples);
+  }
+  const values = series;
   const len = Math.max(0, to - from);
   if (sharedScratch.length < len) sharedScratch = new Float64Array(Math.max(len, 2 * sharedScratch.length));
   const buf = sharedScratch;

@@ -36,7 +36,11 @@ export interface DetectOptions {
   /** victim thresholds: observed/baseline ratio and robust z */
   minRatio?: number;
   minZ?: number;
-  /** minimum rise of a suspect's share of the contended dimension */
+  /**
+   * minimum rise of a suspect's share of the contended dimension; default 0.08. Must be in (0, 1]: a
+   * point keeps only the members that rose by half of it (at most 2 / minShareRise of them, as shares
+   * sum to 1), and a share cannot rise by more than 1.
+   */
   minShareRise?: number;
   /** consecutive degraded points before a tenant counts as a victim */
   persistence?: number;
@@ -530,8 +534,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const judged: Judged = { points: Int32Array.from(degradedByPoint.flatMap((d, j) => (d ? [j] : []))), rowOf: new Int32Array(points).fill(-1) };
   judged.points.forEach((j, r) => (judged.rowOf[j] = r));
 
-  /** a tenant's usage at j (mean of the last two points, for robustness to one noisy sample) */
-  const usageAt = usageOf;
 
   const mechMemo = new Map<string, MechData>();
   /** a resource's members' usage series of one mechanism, with their baselines when one serves the whole window */
@@ -551,12 +553,10 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
         tid: Int32Array.from(tenants, idOf),
         bases,
         fixed: bases ? fixedBases(bases, values, judged, cap, minShareRise / 2, mech.load) : undefined,
-        cap,
         u: new Float64Array(n),
         ub: new Float64Array(n),
         ratio: new Float64Array(n),
         z: new Float64Array(n),
-        rise: new Float64Array(n),
         inc: new Uint8Array(n),
       };
       if (k !== undefined) mechMemo.set(k, m);
@@ -570,13 +570,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
    * same sums and top risers the fixed path computes from its transposed rows.
    */
   const pointFigures = (m: MechData, mech: Mech, j: number): PointFigures | undefined => {
-    const { values, u, ub, ratio, z, rise, inc } = m;
+    const { values, u, ub, ratio, z, inc } = m;
     let rows = 0;
     let total = 0;
     let base = 0;
     let sdSq = 0;
     for (let i = 0; i < values.length; i++) {
-      const ui = usageAt(values[i]!, j);
+      const ui = usageOf(values[i]!, j);
       const b = baselineOf(m.idx[i]!, j);
       if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
         inc[i] = 0;
@@ -622,8 +622,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     let count = 0;
     for (let i = 0; i < values.length; i++) {
       if (!inc[i]) continue;
-      rise[i] = fromNothing ? u[i]! / total : idle ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
-      if (rise[i]! > 0) count = insertTop(top, topRise, 0, count, values.length, i, rise[i]!);
+      const rise = fromNothing ? u[i]! / total : idle ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
+      if (rise > 0) count = insertTop(top, topRise, count, values.length, i, rise);
     }
     return { rows, total, base, sdSq, idle, fromNothing, top: top.subarray(0, count), topRise: topRise.subarray(0, count) };
   };
@@ -664,7 +664,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     const t = tenantIds.get(tenant);
     const ei = t === undefined ? -1 : execSeries(cluster, t);
     if (ei < 0) return sampled;
-    const held = usageAt(all[ei]!.values, j) - baselineOf(ei, j).center;
+    const held = usageOf(all[ei]!.values, j) - baselineOf(ei, j).center;
     return Number.isFinite(held) ? Math.min(sampled, held) : sampled;
   };
   // the clusters and Redis instances with their members by tenant id (in topology order), looked up once, not per point
@@ -1085,7 +1085,7 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
   }
 }
 
-/** one victim signal of one tenant, tested at every point: ratio (and baseline) when degraded, 0 when not */
+/** one victim signal of one tenant (tested at every point by testSeries) */
 interface VictimSeries {
   tenant: string;
   /** the tenant's number in this detect() call */
@@ -1125,7 +1125,7 @@ class EpisodeVictims {
   private readonly tenant: number[] = [];
   private readonly k: number[] = [];
   private readonly j: number[] = [];
-  private readonly ratio: number[] = [];
+  private readonly strength: number[] = [];
   private readonly settled: boolean[] = [];
   private settledCount = 0;
   private index: Int32Array | undefined;
@@ -1136,21 +1136,21 @@ class EpisodeVictims {
     return this.tenant.indexOf(t);
   }
 
-  add(t: number, k: number, j: number, ratio: number, settled: boolean): void {
+  add(t: number, k: number, j: number, strength: number, settled: boolean): void {
     let p = this.positionOf(t);
     if (p < 0) {
       p = this.tenant.length;
       this.tenant.push(t);
       this.k.push(k);
       this.j.push(j);
-      this.ratio.push(ratio);
+      this.strength.push(strength);
       this.settled.push(false);
       if (this.index) this.index[t] = p;
       else if (this.tenant.length > 16) this.index = positions(this.tenant, this.tenants);
-    } else if (ratio > this.ratio[p]!) {
+    } else if (strength > this.strength[p]!) {
       this.k[p] = k;
       this.j[p] = j;
-      this.ratio[p] = ratio;
+      this.strength[p] = strength;
     }
     if (settled && !this.settled[p]) {
       this.settled[p] = true;
@@ -1162,7 +1162,7 @@ class EpisodeVictims {
   published(): { k: number; j: number }[] {
     const ps: number[] = [];
     for (let p = 0; p < this.tenant.length; p++) if (this.settledCount === 0 || this.settled[p]) ps.push(p);
-    return ps.sort((a, b) => this.ratio[b]! - this.ratio[a]!).map((p) => ({ k: this.k[p]!, j: this.j[p]! }));
+    return ps.sort((a, b) => this.strength[b]! - this.strength[a]!).map((p) => ({ k: this.k[p]!, j: this.j[p]! }));
   }
 }
 
@@ -1179,8 +1179,6 @@ interface MechData {
   /** the members' series indices in the range */
   idx: number[];
   values: Float64Array[];
-  /** how many top risers a point keeps (topCapacity) */
-  cap: number;
   /** each member's tenant number in this detect() call */
   tid: Int32Array;
   /** per member, when one baseline serves the whole window (no time-of-day slots) */
@@ -1192,7 +1190,6 @@ interface MechData {
   ub: Float64Array;
   ratio: Float64Array;
   z: Float64Array;
-  rise: Float64Array;
   /** 1 when the member has a usage and a baseline at the point */
   inc: Uint8Array;
 }
@@ -1229,29 +1226,30 @@ function usageOf(v: Float64Array, j: number): number {
 
 /**
  * How many top risers a point keeps: every member that rose by at least half of minShareRise (the
- * self-loaded test) and the ranking's six. Shares sum to 1, so positive rises sum to at most 1: no more
- * than 2 / minShareRise members rise by half of it.
+ * self-loaded test) and the ranking's six. Shares sum to 1, so with usage and baselines that are not
+ * negative, positive rises sum to at most 1: no more than 2 / minShareRise members rise by half of it.
+ * (FixedBases.at() lists every riser where the list is full of such members anyway.)
  */
 function topCapacity(members: number, minShareRise: number): number {
   return Math.min(members, Math.max(7, Math.ceil(2 / minShareRise) + 2));
 }
 
-/** inserts member i with rise r into a top list at off (n entries, capacity cap), most first, ties after; returns the new count */
-function insertTop(top: Int32Array, topRise: Float64Array, off: number, n: number, cap: number, i: number, r: number): number {
-  if (n === cap && !(r > topRise[off + cap - 1]!)) return n;
+/** inserts member i with rise r into a top list (n entries, capacity cap), most first, ties after; returns the new count */
+function insertTop(top: Int32Array, topRise: Float64Array, n: number, cap: number, i: number, r: number): number {
+  if (n === cap && !(r > topRise[cap - 1]!)) return n;
   let p = n === cap ? cap - 1 : n;
-  while (p > 0 && topRise[off + p - 1]! < r) {
-    top[off + p] = top[off + p - 1]!;
-    topRise[off + p] = topRise[off + p - 1]!;
+  while (p > 0 && topRise[p - 1]! < r) {
+    top[p] = top[p - 1]!;
+    topRise[p] = topRise[p - 1]!;
     p--;
   }
-  top[off + p] = i;
-  topRise[off + p] = r;
+  top[p] = i;
+  topRise[p] = r;
   return n === cap ? n : n + 1;
 }
 
 interface FixedBases {
-  /** the figures at j, undefined where no member has a usage and a baseline or the load is not judged */
+  /** the figures at a judged point j; undefined where no member has a usage and a baseline, the total is not positive, or the baselines sum to nothing on a count */
   at(j: number): PointFigures | undefined;
   /** member i's figures at j, judged as `pf` says (into FIG) */
   figure(i: number, j: number, pf: PointFigures): typeof FIG;
@@ -1263,8 +1261,10 @@ interface Judged {
   rowOf: Int32Array;
 }
 
-/** a tile of the transpose: this many members by this many points (each member's 256 bytes read in order, each row's 256 written) */
+/** members by judged points per tile of the transpose */
 const BLOCK = 32;
+/** judged points transposed together: a block of rows, made when one of them is first judged (1 MB for 1,000 members) */
+const ROWS = 128;
 
 /**
  * Every member's usage (usageOf) at the points attribution judges (`judged`, ascending: the points with
@@ -1299,9 +1299,10 @@ function transposeUsage(values: readonly Float64Array[], judged: Int32Array): Fl
  * Window-wide baselines of a mechanism's members, and its figures at the attributed points. Attribution
  * needs, at a point, sums over every member and the few members whose share rose most. Read point by
  * point from the series (one per member, each its own stretch of memory), that is a cache and TLB miss
- * per member per point — the cost that dominated analysis. So on first use every member's usage at the
- * judged points is transposed into rows of n (point-major, transposeUsage), each series read once and in
- * order; a point's figures are then two passes over one contiguous row.
+ * per member per point — the cost that dominated analysis. So every member's usage at the judged points
+ * is transposed into rows of n (point-major, transposeUsage), ROWS judged points at a time when one of
+ * them is first judged, each series read in order; a point's figures are then passes over one
+ * contiguous row (sums, the idle means where needed, the rises).
  */
 function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], judged: Judged, cap: number, halfRise: number, load?: boolean): FixedBases {
   const n = bases.length;
@@ -1317,7 +1318,14 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
     sdSquared[i] = sd[i]! ** 2;
     mean[i] = b.mean ?? 0;
   });
-  let rowsOf: Float64Array | undefined;
+  /** the transposed rows, ROWS judged points per block, each made when a point in it is first judged along this mechanism */
+  const blocks: (Float64Array | undefined)[] = [];
+  const rowsAt = (j: number): { u: Float64Array; row: number } => {
+    const r = judged.rowOf[j]!;
+    const b = (r / ROWS) | 0;
+    const u = (blocks[b] ??= transposeUsage(values, judged.points.subarray(b * ROWS, (b + 1) * ROWS)));
+    return { u, row: (r - b * ROWS) * n };
+  };
 
   /** the figures at j from its row, keeping at most `capacity` top risers */
   const figures = (u: Float64Array, row: number, capacity: number): PointFigures | undefined => {
@@ -1358,22 +1366,22 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
       const x = u[row + i]!;
       if (c !== c || !(x - x === 0)) continue;
       const r = fromNothing ? x / total : idle ? (x - mean[i]!) / total : x / total - c / base;
-      if (r > 0) count = insertTop(top, topRise, 0, count, capacity, i, r);
+      if (r > 0) count = insertTop(top, topRise, count, capacity, i, r);
     }
     return { rows, total, base: effective, sdSq, idle, fromNothing, top: top.subarray(0, count), topRise: topRise.subarray(0, count) };
   };
 
   return {
     at(j) {
-      const u = (rowsOf ??= transposeUsage(values, judged.points));
-      const row = judged.rowOf[j]! * n;
+      const { u, row } = rowsAt(j);
       const pf = figures(u, row, cap);
-      // more members rose by half of minShareRise than the list holds (only negative usage allows it): every riser
+      // more members rose by half of minShareRise than the list holds (only negative usage or baselines allow it): every riser
       if (pf && pf.top.length === cap && cap < n && pf.topRise[cap - 1]! >= halfRise) return figures(u, row, n);
       return pf;
     },
     figure(i, j, pf) {
-      const u = rowsOf![judged.rowOf[j]! * n + i]!;
+      const { u: rows, row } = rowsAt(j);
+      const u = rows[row + i]!;
       FIG.u = u;
       if (pf.idle) {
         const m = mean[i]!;
