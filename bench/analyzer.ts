@@ -15,6 +15,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { median, table, type BenchContext, type BenchSection } from './harness.js';
 
+/** passes of the floor timed; the fastest is reported */
+const FLOOR_RUNS = 5;
+
 /** a full GC between phases, so one phase's garbage (10 M simulated samples) is not billed to the next */
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
@@ -120,23 +123,36 @@ export default async function bench(ctx: BenchContext): Promise<BenchSection> {
   const samples = cols.length * points;
   collectGarbage();
 
-  // 2. the floor: one pass per series, mean/σ of the first 2 h, threshold test of every sample
-  const tf = performance.now();
-  let flagged = 0;
-  for (const col of cols) {
-    let n = 0;
-    let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < 120 && i < points; i++) {
-      n++;
-      sum += col[i]!;
-      sq += col[i]! * col[i]!;
+  // 2. the floor: one pass per series, mean/σ of the first 2 h, threshold test of every sample. Its
+  // first pass is as cold as the analysis' single pass (JIT included); the fastest of FLOOR_RUNS is
+  // the warm floor. Both are reported: a single pass moves by a third between runs on this machine
+  const floorPass = (): number => {
+    let flagged = 0;
+    for (const col of cols) {
+      let n = 0;
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < 120 && i < points; i++) {
+        n++;
+        sum += col[i]!;
+        sq += col[i]! * col[i]!;
+      }
+      const mean = sum / n;
+      const limit = mean + 4 * Math.sqrt(Math.max(0, sq / n - mean * mean));
+      for (let i = 0; i < points; i++) if (col[i]! > limit) flagged++;
     }
-    const mean = sum / n;
-    const limit = mean + 4 * Math.sqrt(Math.max(0, sq / n - mean * mean));
-    for (let i = 0; i < points; i++) if (col[i]! > limit) flagged++;
+    return flagged;
+  };
+  let floorMs = Number.POSITIVE_INFINITY;
+  let firstFloorMs = 0;
+  let flagged = 0;
+  for (let r = 0; r < FLOOR_RUNS; r++) {
+    const tf = performance.now();
+    flagged = floorPass();
+    const took = performance.now() - tf;
+    if (r === 0) firstFloorMs = took;
+    floorMs = Math.min(floorMs, took);
   }
-  const floorMs = performance.now() - tf;
 
   // 3. tenantscope: day by day, 2 h of history before each day
   const source = columnSource(start, stepMs, points, keys, cols, resources);
@@ -206,8 +222,8 @@ export default async function bench(ctx: BenchContext): Promise<BenchSection> {
 
   const rows = [
     ['samples analyzed', `${tenants} tenants × ${days} d × ${COLUMNS.length} signals at 1 min = ${(samples / 1e6).toFixed(1)} M`, ''],
-    ['floor: bare typed-array scan (mean/σ + threshold per sample)', `${(floorMs / 1000).toFixed(2)} s`, `${flagged} samples over threshold`],
-    ['tenantscope analyze (day windows, baselines, attribution, bands)', `${(analyzeMs / 1000).toFixed(2)} s`, `${findings} findings; ${(analyzeMs / floorMs).toFixed(1)}× the floor`],
+    ['floor: bare typed-array scan (mean/σ + threshold per sample): first pass / fastest of ' + FLOOR_RUNS, `${(firstFloorMs / 1000).toFixed(2)} / ${(floorMs / 1000).toFixed(2)} s`, `${flagged} samples over threshold`],
+    ['tenantscope analyze (day windows, baselines, attribution, bands), one pass', `${(analyzeMs / 1000).toFixed(2)} s`, `${findings} findings; ${(analyzeMs / firstFloorMs).toFixed(1)}× the floor's first pass, ${(analyzeMs / floorMs).toFixed(1)}× its fastest`],
     ['peak RSS', `${(peakRss / 2 ** 20).toFixed(0)} MiB`, 'includes the generated data (Float32 columns) and the embedded store'],
     [`live tick, ${tenants} tenants, ${ANALYZER_DEFAULTS.tickWindowMs / 60_000} min window at ${liveStepMs / 1000} s: first tick after start (cold: every baseline from ${ANALYZER_DEFAULTS.historyMs / 3_600_000} h)`, `${coldMs.toFixed(0)} ms`, 'once per process start'],
     [`live tick, steady state: median of ${steadyTicks} ticks (${(steadyTicks * liveStepMs) / 60_000} min, longer than the ${ANALYZER_DEFAULTS.baselineRefreshMs / 60_000}-min baseline refresh), until findings and bands are out`, `${median(steady.ms).toFixed(0)} ms`, `each tick reads the new points and judges the window; store: ${store.stats().series} series`],
