@@ -7,10 +7,10 @@ import { createMemoryLogger } from '../lib/log.js';
 import { createAnalyzer } from './analyzer.js';
 import { computeBands, learnThresholds, type BandState } from './bands.js';
 import { robust, slotBaselines } from './baseline.js';
-import { detect, type KeyedSeries } from './detect.js';
+import { detect } from './detect.js';
 import { analysisSchema } from './contract/index.js';
 import type { BandResult, Finding } from './types.js';
-import { backfill, createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
+import { backfill, createSignalStore, createSimulatedSignalSource, RESOURCE_SERIES, SIGNAL_NAMES, seriesKey, type Series, type SignalName, type SignalRange, type SignalSource } from './signals/index.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is module.exports, the plugin sits on .default
@@ -678,7 +678,7 @@ describe('detect on a held list of series', () => {
     const points = 300;
     const hist = 240;
     const rnd = mulberry32(4);
-    const series: KeyedSeries[] = [];
+    const series: Series[] = [];
     const add = (signal: SignalName, tenant: string, sub: string, f: (j: number) => number) => {
       const s = { signal, tenant, resource: 'pg-x', sub, values: new Float64Array(points).map((_, j) => f(j)) };
       series.push({ ...s, key: seriesKey(s) });

@@ -10,8 +10,8 @@ import type { Logger } from '../lib/log.js';
 import type { TenantResolver } from '../tenancy/index.js';
 import { bandFeatures, classifyBands, computeBands, type BandState, type BandThresholds, type TenantBandFeatures } from './bands.js';
 import type { Baseline } from './baseline.js';
-import { detect, episodeKey, episodeWho, fillRecentBaselines, type KeyedSeries, type Topology } from './detect.js';
-import { grid, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, tenantOfSeriesKey, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
+import { detect, episodeKey, episodeWho, fillRecentBaselines, type Topology } from './detect.js';
+import { grid, keyOf, RESOURCE_SERIES, seriesKey, SIGNAL_NAMES, tenantOfSeriesKey, type Series, type SeriesKey, type SignalRange, type SignalSource } from './signals/index.js';
 import type { AnalysisResult, BandResult, Finding, Tier } from './types.js';
 
 /** points of the held live window read again on every tick (2 min at 15 s) */
@@ -169,7 +169,7 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
         }
       }
       if (!keyed) {
-        prev.series.forEach((h, c) => byKey.set((h as KeyedSeries).key ?? seriesKey(h), c));
+        prev.series.forEach((h, c) => byKey.set(keyOf(h), c));
         keyed = true;
       }
       pairOf[k] = byKey.get(seriesKey(s)) ?? -1;
@@ -190,14 +190,14 @@ export function createAnalyzer(opts: AnalyzerOptions, deps: AnalyzerDeps): Analy
     windowBuffers[1] = buffer;
     const series: Series[] = [];
     let slot = 0;
-    const place = (key: SeriesKey, held: Float64Array | undefined, recent: Float64Array | undefined) => {
+    const place = (key: Series, held: Float64Array | undefined, recent: Float64Array | undefined) => {
       const values = buffer.subarray(slot * g.points, (slot + 1) * g.points);
       slot++;
       values.fill(Number.NaN);
       if (held) values.set(held.subarray(shift, shift + kept), 0);
       if (recent) values.set(recent.subarray(0, g.points - freshAt), freshAt);
       // as a source does: a series without one known point in the window is not in it
-      if (anyKnown(values, 0, g.points)) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: (key as KeyedSeries).key ?? seriesKey(key), values } as KeyedSeries);
+      if (anyKnown(values, 0, g.points)) series.push({ signal: key.signal, tenant: key.tenant, resource: key.resource, sub: key.sub, key: keyOf(key), values });
     };
     prev.series.forEach((h, c) => place(h, h.values, freshOf[c]! >= 0 ? fresh.series[freshOf[c]!]!.values : undefined));
     pairOf.forEach((c, k) => {

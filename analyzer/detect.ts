@@ -21,7 +21,7 @@
  * Per-point detections are then merged into episodes with stable ids.
  */
 import { createHash } from 'node:crypto';
-import { RESOURCE_SERIES, seriesKey, type Series, type SignalName, type SignalRange } from './signals/index.js';
+import { RESOURCE_SERIES, keyOf, seriesKey, type Series, type SignalName, type SignalRange } from './signals/index.js';
 import { robust, slotBaselines, type Baseline } from './baseline.js';
 import type { Finding, FindingKind, ResourceKind, Severity } from './types.js';
 import { UNATTRIBUTED_TENANT } from '../tenancy/index.js';
@@ -142,11 +142,11 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
   // the same list with the same keys in the same places (a list is not expected to change after it
   // is read, but a stale index would name the wrong series: checked per series, the same key strings
   // compare at once)
-  if (held && held.keys.length === all.length && all.every((s, i) => (s as KeyedSeries).key === held.keys[i])) return held;
+  if (held && held.keys.length === all.length && all.every((s, i) => s.key === held.keys[i])) return held;
   const resourceSeries = new Map<string, number>();
   const keys: string[] = [];
   all.forEach((s, i) => {
-    keys.push((s as KeyedSeries).key ?? seriesKey(s));
+    keys.push(keyOf(s));
     if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, i);
   });
   // by key, built on first use: only points with victims look series up by tenant
@@ -189,7 +189,7 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
     },
   };
   // only a list whose series carry their keys can be recognised again (the live loop's); a batch read is new every time
-  if (all.length > 0 && all.every((s) => (s as KeyedSeries).key !== undefined)) seriesIndexes.set(all, index);
+  if (all.length > 0 && all.every((s) => s.key !== undefined)) seriesIndexes.set(all, index);
   return index;
 }
 
@@ -202,7 +202,7 @@ export function fillRecentBaselines(range: SignalRange, windowStart: number, rec
   const W = Math.max(0, Math.min(windowStart, range.points));
   if (W === 0) return;
   const from = Math.max(0, W - Math.round(recentMs / range.stepMs));
-  for (const s of range.series) cache.set((s as KeyedSeries).key ?? seriesKey(s), robust(s.values, from, W));
+  for (const s of range.series) cache.set(keyOf(s), robust(s.values, from, W));
 }
 
 interface Mech {
@@ -292,6 +292,17 @@ function zFloor(b: Baseline, load = false): number {
   return Math.max(b.spread, 0.05 * Math.abs(b.center), load ? (b.sd ?? 0) : 0, 1e-9);
 }
 
+/**
+ * A victim signal's observed value against its baseline center: observed/baseline when degraded, else
+ * 0. An error ratio must rise by 2 points and double; a latency must rise by `minRatio` times and
+ * `minZ` spreads (`floor`, see zFloor).
+ */
+function degradedRatio(errors: boolean, center: number, floor: number, obs: number, minRatio: number, minZ: number): number {
+  if (errors) return obs - center >= 0.02 && obs >= 2 * center ? obs / Math.max(center, 1e-9) : 0;
+  const r = obs / Math.max(center, 1e-12);
+  return r >= minRatio && (obs - center) / floor >= minZ ? r : 0;
+}
+
 /** the utilisation of a counted capacity (connections, memory) from which it is itself the contended resource */
 const NEAR_CAPACITY = 0.7;
 const NO_SLOTS: (Baseline | undefined)[] = [];
@@ -299,9 +310,6 @@ const NO_SLOTS: (Baseline | undefined)[] = [];
 const SUSPECT = 1;
 const SELF_LOADED = 2;
 const LOCK_BOUND = 4;
-
-/** a series that carries its seriesKey() (the live loop keeps it across ticks rather than rebuild it) */
-export type KeyedSeries = Series & { readonly key?: string };
 
 export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   const W = Math.max(0, Math.min(opts.windowStart, range.points));
@@ -355,19 +363,14 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     return b.recent;
   };
 
-  /** degraded at point j: true, false, or undefined when unknown (gap or no baseline) */
+  /** degraded at point j: its figures, false, or undefined when unknown (gap or no baseline) */
   const degradedAt = (signal: SignalName, i: number, j: number): { ratio: number; base: number; obs: number } | false | undefined => {
     const obs = all[i]!.values[j]!;
     if (!Number.isFinite(obs)) return undefined;
     const b = baselineOf(i, j);
     if (!Number.isFinite(b.center)) return undefined;
-    if (signal === 'ingress.error_ratio') {
-      const ok = obs - b.center >= 0.02 && obs >= 2 * b.center;
-      return ok ? { ratio: obs / Math.max(b.center, 1e-9), base: b.center, obs } : false;
-    }
-    const floor = zFloor(b);
-    const ratio = obs / Math.max(b.center, 1e-12);
-    return ratio >= minRatio && (obs - b.center) / floor >= minZ ? { ratio, base: b.center, obs } : false;
+    const ratio = degradedRatio(signal === 'ingress.error_ratio', b.center, zFloor(b), obs, minRatio, minZ);
+    return ratio > 0 ? { ratio, base: b.center, obs } : false;
   };
 
   // tenants numbered once per call: the per-point bookkeeping below is typed arrays indexed by tenant,
@@ -424,17 +427,11 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       let r = 0;
       // observed/baseline (what an episode ranks victims by): with one baseline, mostly the ratio itself (the same division)
       let strength = 0;
-      if (fixed && errors) {
+      if (fixed) {
         const obs = values[j]!;
-        if (obs - obs === 0 && obs - center >= 0.02 && obs >= 2 * center) {
-          r = obs / Math.max(center, 1e-9);
-          strength = obs / c;
-        }
-      } else if (fixed) {
-        const obs = values[j]!;
-        r = obs / c;
-        if (!(r >= minRatio && (obs - center) / floor >= minZ)) r = 0;
-        strength = r;
+        // degradedAt's test with the one baseline; an unknown error ratio is not degraded (a latency's NaN fails the test anyway)
+        r = errors && !(obs - obs === 0) ? 0 : degradedRatio(errors, center, floor, obs, minRatio, minZ);
+        strength = errors ? obs / c : r;
       } else {
         const d = degradedAt(s.signal, si, j);
         if (d) {
@@ -531,8 +528,11 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   for (let j = W; j < points; j++) corroborate(j);
 
   /** the points with victims: where attribution reads its mechanisms' usage (transposed, rows in this order) */
-  const judged: Judged = { points: Int32Array.from(degradedByPoint.flatMap((d, j) => (d ? [j] : []))), rowOf: new Int32Array(points).fill(-1) };
-  judged.points.forEach((j, r) => (judged.rowOf[j] = r));
+  const rowOf = new Int32Array(points).fill(-1);
+  let judgedCount = 0;
+  for (let j = 0; j < points; j++) if (degradedByPoint[j]) rowOf[j] = judgedCount++;
+  const judged: Judged = { points: new Int32Array(judgedCount), rowOf };
+  for (let j = 0; j < points; j++) if (rowOf[j]! >= 0) judged.points[rowOf[j]!] = j;
 
 
   const mechMemo = new Map<string, MechData>();
@@ -543,98 +543,12 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (!m) {
       const { tenants, idx } = index.membersOf(kind, id, mech, members);
       const values = idx.map((i) => all[i]!.values);
-      const n = values.length;
-      const bases = useSlots ? undefined : idx.map((i) => baselineOf(i, W));
-      const cap = topCapacity(n, minShareRise);
-      m = {
-        tenants,
-        idx,
-        values,
-        tid: Int32Array.from(tenants, idOf),
-        bases,
-        fixed: bases ? fixedBases(bases, values, judged, cap, minShareRise / 2, mech.load) : undefined,
-        u: new Float64Array(n),
-        ub: new Float64Array(n),
-        ratio: new Float64Array(n),
-        z: new Float64Array(n),
-        inc: new Uint8Array(n),
-      };
+      // one baseline per member for the whole window, or (time-of-day slots) the member's at each point
+      const bases = useSlots ? (i: number, j: number) => baselineOf(idx[i]!, j) : idx.map((i) => baselineOf(i, W));
+      m = { tenants, idx, values, tid: Int32Array.from(tenants, idOf), fig: memberFigures(values, judged, topCapacity(values.length, minShareRise), minShareRise / 2, mech.load === true, bases) };
       if (k !== undefined) mechMemo.set(k, m);
     }
     return m;
-  };
-
-  /**
-   * The members' figures at j member by member, for baselines that change through the window
-   * (time-of-day slots): every member's usage, baseline, ratio and z into m's scratch arrays, then the
-   * same sums and top risers the fixed path computes from its transposed rows.
-   */
-  const pointFigures = (m: MechData, mech: Mech, j: number): PointFigures | undefined => {
-    const { values, u, ub, ratio, z, inc } = m;
-    let rows = 0;
-    let total = 0;
-    let base = 0;
-    let sdSq = 0;
-    for (let i = 0; i < values.length; i++) {
-      const ui = usageOf(values[i]!, j);
-      const b = baselineOf(m.idx[i]!, j);
-      if (!Number.isFinite(ui) || !Number.isFinite(b.center)) {
-        inc[i] = 0;
-        continue;
-      }
-      inc[i] = 1;
-      rows++;
-      total += ui;
-      base += b.center;
-      sdSq += (b.sd ?? 0) ** 2;
-      const floor = zFloor(b, mech.load);
-      u[i] = ui;
-      ub[i] = b.center;
-      ratio[i] = ui / Math.max(b.center, 1e-12);
-      z[i] = (ui - b.center) / floor;
-    }
-    const idle = !(base > 0) && rows > 0;
-    if (idle) {
-      // every member mostly idle (sampled active sessions are 0 most of the time, so every median
-      // is 0): the shares are judged against the members' mean usage instead of nothing at all, and a
-      // rise against the spread of such sampling across the members — one session caught active by
-      // one sample of a tenant never seen active before is sampling noise, not a surge
-      base = 0;
-      const pooledSd = Math.sqrt(sdSq / rows);
-      for (let i = 0; i < values.length; i++) {
-        if (!inc[i]) continue;
-        const b = baselineOf(m.idx[i]!, j);
-        const mean = b.mean ?? 0;
-        const floor = Math.max(b.sd ?? 0, pooledSd, 0.05 * Math.abs(mean), 1e-9);
-        ub[i] = mean;
-        ratio[i] = u[i]! / Math.max(mean, 1e-12);
-        z[i] = (u[i]! - mean) / floor;
-        base += mean;
-      }
-    }
-    const fromNothing = rows > 0 && !(base > 0) && mech.load === true;
-    if (rows === 0 || !(total > 0) || (!(base > 0) && !fromNothing)) return undefined;
-    // baseline shares of mostly idle members come from a few samples: one sample that caught the
-    // surge's first moment gives its tenant the whole baseline share, and its surge then shows no
-    // rise in share at all — so there each member's rise is what it added, as a part of the load now
-    const top = new Int32Array(values.length);
-    const topRise = new Float64Array(values.length);
-    let count = 0;
-    for (let i = 0; i < values.length; i++) {
-      if (!inc[i]) continue;
-      const rise = fromNothing ? u[i]! / total : idle ? (u[i]! - ub[i]!) / total : u[i]! / total - ub[i]! / base;
-      if (rise > 0) count = insertTop(top, topRise, count, values.length, i, rise);
-    }
-    return { rows, total, base, sdSq, idle, fromNothing, top: top.subarray(0, count), topRise: topRise.subarray(0, count) };
-  };
-  /** member i's usage, baseline, ratio and z at j as `pf` judged them (FIG: read before the next call) */
-  const figureOf = (m: MechData, pf: PointFigures, i: number, j: number): typeof FIG => {
-    if (m.fixed) return m.fixed.figure(i, j, pf);
-    FIG.u = m.u[i]!;
-    FIG.ub = m.ub[i]!;
-    FIG.ratio = m.ratio[i]!;
-    FIG.z = m.z[i]!;
-    return FIG;
   };
 
   /** a tenant's series of one signal on a cluster by tenant id (-1: none), looked up once (victims and suspects are asked about at every point) */
@@ -726,7 +640,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       for (const t of rest) if (!usesOf[t]?.node.length) candidates.push({ kind: 'ingress', id: usesOf[t]?.ingress[0] ?? 'unknown', victims: [ingWin[t]!] });
     }
   };
-  const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, figureOf, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, pointFigures, minRatio, mechData, lockSeries, baselineOf };
+  const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, minRatio, mechData, lockSeries, baselineOf };
   const attributeAt = (j: number): void => {
     if (!degradedByPoint[j]) return;
     // 1. victims by signal family: the strongest degraded series per tenant
@@ -816,8 +730,6 @@ interface JudgeContext {
   detections: PointDetection[];
   baselineOf: (i: number, j: number) => Baseline;
   mechData: (kind: ResourceKind, id: string, mech: Mech, members: string[]) => MechData;
-  pointFigures: (m: MechData, mech: Mech, j: number) => PointFigures | undefined;
-  figureOf: (m: MechData, pf: PointFigures, i: number, j: number) => typeof FIG;
   ownLift: (mech: Mech, cluster: string, tenant: string, j: number, sampled: number) => number;
   lockSeries: (cluster: string, t: number) => number;
   victimFigures: (vs: readonly number[]) => PointDetection['victimFigures'];
@@ -825,14 +737,14 @@ interface JudgeContext {
 
 /** 3–4. the mechanism and suspects of one candidate resource at j, and the detections they make (its own function: compiled once, not per detect() call) */
 function judge(x: JudgeContext, c: Candidate, j: number): void {
-  const { selfMark, victimSeries, victimMark, victimFigures, minShareRise, figureOf, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, pointFigures, minRatio, mechData, lockSeries, baselineOf } = x;
+  const { selfMark, victimSeries, victimMark, victimFigures, minShareRise, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, minRatio, mechData, lockSeries, baselineOf } = x;
   const members = topo[c.kind].get(c.id) ?? c.victims.map((k) => victimSeries[k]!.tenant);
   type Cand = { mech: Mech; data: MechData; pf: PointFigures; rel: number; util: number; cap: number; total: number; base: number; topRise: number; lift: number; contended: boolean };
   const cands: Cand[] = [];
   for (const mech of MECHANISMS[c.kind]) {
-    // the members' sums and top risers at j: from the window's transposed usage, or member by member here
+    // the members' sums and top risers at j, from their usage transposed at the judged points
     const m = mechData(c.kind, c.id, mech, members);
-    const pf = m.fixed ? m.fixed.at(j) : pointFigures(m, mech, j);
+    const pf = m.fig.at(j);
     if (!pf) continue;
     const { total, base, fromNothing } = pf;
     const capIndex = mech.capacity ? resourceSeries.get(`${mech.capacity}\u0001${c.id}`) : undefined;
@@ -846,7 +758,7 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
     // still name the mechanism, not the connections it opened; one catch of a light tenant cannot.
     const top = pf.top.length ? pf.top[0]! : -1;
     const topRise = pf.top.length ? pf.topRise[0]! : 0;
-    const f = top >= 0 ? figureOf(m, pf, top, j) : undefined;
+    const f = top >= 0 ? m.fig.figure(top, j, pf) : undefined;
     if (fromNothing && !hasCap) {
       const v = top >= 0 ? m.values[top]! : undefined;
       if (!v || !(v[j]! > 0) || !(j > 0 && v[j - 1]! > 0) || !(ownLift(mech, c.id, m.tenants[top]!, j, f!.u) >= IDLE_SURGE_SESSIONS)) continue;
@@ -918,7 +830,7 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
       const i = pf.top[e]!;
       const t = bm.tid[i]!;
       if (!victimMark[t]) continue;
-      const f = figureOf(bm, pf, i, j);
+      const f = bm.fig.figure(i, j, pf);
       if (f.ratio >= 1.8 && f.z >= minZ) selfMark[t]! |= SELF_LOADED;
     }
     for (let q = 0; q < c.victims.length; q++) {
@@ -940,7 +852,7 @@ function judge(x: JudgeContext, c: Candidate, j: number): void {
   }
   const contended = best?.contended ?? false;
   const mechanismFarFromCapacity = best !== undefined && farFromCapacity(best) && HAS_LOAD.has(c.kind);
-  const ranked = best ? topRisers(best.data, best.pf, minShareRise, (i) => figureOf(best!.data, best!.pf, i, j)) : [];
+  const ranked = best ? topRisers(best.data, best.pf, minShareRise, (i) => best!.data.fig.figure(i, j, best!.pf)) : [];
   // on a time-based load a suspect must itself have added a real part of it (half what the dimension needs)
   // and, beside another suspect, not a small fraction of what that one added: one sample catching a
   // light tenant mid-query while the antagonist adds sessions is not a second antagonist
@@ -1181,17 +1093,8 @@ interface MechData {
   values: Float64Array[];
   /** each member's tenant number in this detect() call */
   tid: Int32Array;
-  /** per member, when one baseline serves the whole window (no time-of-day slots) */
-  bases: Baseline[] | undefined;
-  /** the same baselines' figures, and the members' sums and top risers per point, from their usage transposed once per window */
-  fixed: FixedBases | undefined;
-  /** scratch of the per-point path (time-of-day baselines): every member's figures at the point being attributed */
-  u: Float64Array;
-  ub: Float64Array;
-  ratio: Float64Array;
-  z: Float64Array;
-  /** 1 when the member has a usage and a baseline at the point */
-  inc: Uint8Array;
+  /** the members' figures at the points attributed */
+  fig: MemberFigures;
 }
 
 /**
@@ -1228,7 +1131,7 @@ function usageOf(v: Float64Array, j: number): number {
  * How many top risers a point keeps: every member that rose by at least half of minShareRise (the
  * self-loaded test) and the ranking's six. Shares sum to 1, so with usage and baselines that are not
  * negative, positive rises sum to at most 1: no more than 2 / minShareRise members rise by half of it.
- * (FixedBases.at() lists every riser where the list is full of such members anyway.)
+ * (MemberFigures.at() lists every riser where the list is full of such members anyway.)
  */
 function topCapacity(members: number, minShareRise: number): number {
   return Math.min(members, Math.max(7, Math.ceil(2 / minShareRise) + 2));
@@ -1248,7 +1151,7 @@ function insertTop(top: Int32Array, topRise: Float64Array, n: number, cap: numbe
   return n === cap ? n : n + 1;
 }
 
-interface FixedBases {
+interface MemberFigures {
   /** the figures at a judged point j; undefined where no member has a usage and a baseline, the total is not positive, or the baselines sum to nothing on a count */
   at(j: number): PointFigures | undefined;
   /** member i's figures at j, judged as `pf` says (into FIG) */
@@ -1296,28 +1199,38 @@ function transposeUsage(values: readonly Float64Array[], judged: Int32Array): Fl
 }
 
 /**
- * Window-wide baselines of a mechanism's members, and its figures at the attributed points. Attribution
- * needs, at a point, sums over every member and the few members whose share rose most. Read point by
- * point from the series (one per member, each its own stretch of memory), that is a cache and TLB miss
- * per member per point — the cost that dominated analysis. So every member's usage at the judged points
- * is transposed into rows of n (point-major, transposeUsage), ROWS judged points at a time when one of
- * them is first judged, each series read in order; a point's figures are then passes over one
- * contiguous row (sums, the idle means where needed, the rises).
+ * A mechanism's members' figures at the attributed points: sums over every member, and the few members
+ * whose share rose most. Read point by point from the series (one per member, each its own stretch of
+ * memory), that is a cache and TLB miss per member per point — the cost that dominated analysis. So
+ * every member's usage at the judged points is transposed into rows of n (point-major, transposeUsage),
+ * ROWS judged points at a time when one of them is first judged, each series read in order; a point's
+ * figures are then passes over one contiguous row (sums, the idle means where needed, the rises).
+ * `bases`: one baseline per member for the whole window, or, with time-of-day slots, member i's at j.
  */
-function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[], judged: Judged, cap: number, halfRise: number, load?: boolean): FixedBases {
-  const n = bases.length;
+function memberFigures(values: readonly Float64Array[], judged: Judged, cap: number, halfRise: number, load: boolean, bases: readonly Baseline[] | ((i: number, j: number) => Baseline)): MemberFigures {
+  const n = values.length;
+  // the baselines' figures as typed arrays: once for the window, or refilled for each point judged (slots)
   const center = new Float64Array(n);
   const floor = new Float64Array(n);
   const sdSquared = new Float64Array(n);
   const sd = new Float64Array(n);
   const mean = new Float64Array(n);
-  bases.forEach((b, i) => {
+  const fill = (b: Baseline, i: number) => {
     center[i] = Number.isFinite(b.center) ? b.center : Number.NaN;
     floor[i] = zFloor(b, load);
     sd[i] = b.sd ?? 0;
     sdSquared[i] = sd[i]! ** 2;
     mean[i] = b.mean ?? 0;
-  });
+  };
+  const slotted = typeof bases === 'function' ? bases : undefined;
+  if (!slotted) (bases as readonly Baseline[]).forEach(fill);
+  /** the point the arrays hold the baselines of (slots only) */
+  let basesOf = -1;
+  const basesAt = (j: number) => {
+    if (!slotted || basesOf === j) return;
+    for (let i = 0; i < n; i++) fill(slotted(i, j), i);
+    basesOf = j;
+  };
   /** the transposed rows, ROWS judged points per block, each made when a point in it is first judged along this mechanism */
   const blocks: (Float64Array | undefined)[] = [];
   const rowsAt = (j: number): { u: Float64Array; row: number } => {
@@ -1355,7 +1268,7 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
       }
     }
     const effective = idle ? meanSum : base;
-    const fromNothing = rows > 0 && !(effective > 0) && load === true;
+    const fromNothing = rows > 0 && !(effective > 0) && load;
     if (rows === 0 || !(total > 0) || (!(effective > 0) && !fromNothing)) return undefined;
     // rises and the top risers
     const top = new Int32Array(capacity);
@@ -1373,6 +1286,7 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
 
   return {
     at(j) {
+      basesAt(j);
       const { u, row } = rowsAt(j);
       const pf = figures(u, row, cap);
       // more members rose by half of minShareRise than the list holds (only negative usage or baselines allow it): every riser
@@ -1380,6 +1294,7 @@ function fixedBases(bases: readonly Baseline[], values: readonly Float64Array[],
       return pf;
     },
     figure(i, j, pf) {
+      basesAt(j);
       const { u: rows, row } = rowsAt(j);
       const u = rows[row + i]!;
       FIG.u = u;

@@ -45,7 +45,7 @@ const COLUMNS: { signal: SignalName; sub: string; pick: (s: ReturnType<ReturnTyp
  * A SignalSource over pre-generated Float32 columns (so the timing is the analyzer's, not the simulator's).
  * Like a store serving a window of memory it holds, it serves every read as views of one buffer it keeps
  * (grown when a read needs more): a read is valid until the next one, which analyze() — holding nothing
- * of a range once it returns — allows. A fresh 175 MB buffer per day costs more in page faults than the copy.
+ * of a range once it returns — allows; a fresh day-sized buffer per read would add a page fault per page to the copy.
  */
 function columnSource(startMs: number, stepMs: number, points: number, keys: Omit<Series, 'values'>[], cols: Float32Array[], resources: Series[]): SignalSource {
   let held = new Float64Array(0);

@@ -1,4 +1,4 @@
-export { SIGNALS, SIGNAL_NAMES, RESOURCE_SERIES, isSignalName, seriesKey, tenantOfSeriesKey, grid } from './types.js';
+export { SIGNALS, SIGNAL_NAMES, RESOURCE_SERIES, isSignalName, keyOf, seriesKey, tenantOfSeriesKey, grid } from './types.js';
 export type { SignalName, SignalSpec, SignalSource, SignalQuery, SignalRange, Series, SeriesKey, ResourceKind } from './types.js';
 export { createSignalStore } from './store.js';
 export type { SignalStore, SignalStoreOptions, SignalStoreStats } from './store.js';

@@ -235,7 +235,7 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
         if (readFine(r, values, slot0, jSlot, points)) any = true;
       }
       // with its key, so the live loop's window and baselines never rebuild it
-      if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, key: r.id, values } as Series);
+      if (any) series.push({ signal: r.key.signal, tenant: r.key.tenant, resource: r.key.resource, sub: r.key.sub, key: r.id, values });
     }
     return { startMs, stepMs, points, series, warnings: warnings() };
   };
@@ -250,7 +250,7 @@ export function createSignalStore(opts: SignalStoreOptions = {}): SignalStore {
     if (slot0 + from < Math.max(0, latestFineSlot - fineCap + 2) || startMs + from * stepMs < latestFineSlot * res - retention) return undefined;
     const found: Ring[] = [];
     for (const s of range.series) {
-      const id = (s as Series & { key?: string }).key;
+      const id = s.key;
       const r = id === undefined ? undefined : rings.get(id);
       if (!r) return undefined;
       found.push(r);

@@ -92,6 +92,8 @@ export interface SeriesKey {
 export interface Series extends SeriesKey {
   /** NaN = unknown at that point of the grid */
   readonly values: Float64Array;
+  /** its seriesKey(), when the source keeps one (the embedded store, the live window): not rebuilt per read */
+  readonly key?: string;
 }
 
 export interface SignalRange {
@@ -134,6 +136,11 @@ export interface SignalSource {
 /** the one key of a series (the store's rings, the analyzer's baselines and windows) */
 export function seriesKey(k: { signal: string; tenant: string; resource: string; sub: string }): string {
   return `${k.signal}\u0001${k.tenant}\u0001${k.resource}\u0001${k.sub}`;
+}
+
+/** a series' seriesKey(): the one it carries, else built */
+export function keyOf(s: SeriesKey & { readonly key?: string }): string {
+  return s.key ?? seriesKey(s);
 }
 
 /** the tenant of a seriesKey() */
