@@ -24,6 +24,33 @@ describe('cardinality guard', () => {
     expect(logger.lines.join('\n')).toMatch(/tenant=noisy series=8 limit=5 dropped=3/);
   });
 
+  it("reads each metric once per pass: a metric's collect() hook runs once, even when a tenant is over the limit", async () => {
+    const registry = new Registry();
+    let collects = 0;
+    const g = new Gauge({
+      name: 'hooked',
+      help: 'h',
+      labelNames: ['tenant', 'query'],
+      registers: [registry],
+      collect() {
+        collects++;
+      },
+    });
+    for (let i = 0; i < 4; i++) g.set({ tenant: 'noisy', query: `q${i}` }, i);
+    g.set({ tenant: 'quiet', query: 'q0' }, 1);
+    const guard = createCardinalityGuard(registry, { maxSeriesPerTenant: 2 }, createMemoryLogger());
+    expect([...(await guard.enforce())]).toEqual([['noisy', 2]]);
+    expect(collects).toBe(1);
+    // the sticky pass (every series of the tenant listed) reads it once too
+    for (let i = 0; i < 4; i++) g.set({ tenant: 'noisy', query: `q${i}` }, i);
+    expect((await guard.enforce()).size).toBe(0);
+    expect(collects).toBe(2);
+    const text = await registry.metrics();
+    expect(text.match(/^hooked\{tenant="noisy"/gm)).toHaveLength(2);
+    expect(text).toContain('tenantscope_tenant_series{tenant="noisy"} 2');
+    expect(text).toContain('tenantscope_tenant_series{tenant="quiet"} 1');
+  });
+
   it('a dropped series written again stays dropped and is counted once (no flapping, no fake counter resets)', async () => {
     const registry = new Registry();
     const g = new Gauge({ name: 'q', help: 'q', labelNames: ['tenant', 'query'], registers: [registry] });

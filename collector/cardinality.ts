@@ -42,28 +42,44 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
 
   return {
     async enforce() {
-      const perTenant = await seriesPerTenant(registry);
+      // One pass: a count per tenant, and series listed only where they are needed — past the limit
+      // (the excess, in order), or every series of a tenant with sticky drops. The usual pass makes
+      // no object per series (at 1,000 tenants that would be ~60,000 every collection interval).
+      const max = opts.maxSeriesPerTenant;
+      const counts = new Map<string, number>();
+      const listed = new Map<string, SeriesRef[]>();
+      await forEachTenantSeries(registry, (tenant, family, labels) => {
+        const n = (counts.get(tenant) ?? 0) + 1;
+        counts.set(tenant, n);
+        if (n <= max && !dropped.has(tenant)) return;
+        let list = listed.get(tenant);
+        if (!list) listed.set(tenant, (list = []));
+        list.push({ family, labels });
+      });
       const over = new Map<string, number>();
-      for (const [tenant, list] of perTenant) {
+      for (const [tenant, count] of counts) {
         seenTenants.add(tenant);
+        const prior = dropped.get(tenant);
         // collectors write a dropped series again on their next poll: it stays dropped (sticky) and is
         // counted once, so the exposition does not flap and counters do not fake resets
-        const sticky = dropped.get(tenant) ?? new Set<string>();
-        // keys are built only for a tenant that has dropped series: the usual pass builds none
-        let keep = list;
-        if (sticky.size > 0) {
-          keep = [];
+        const sticky = prior ?? new Set<string>();
+        let kept = count;
+        let excess = listed.get(tenant) ?? [];
+        if (prior) {
+          // every series of the tenant was listed; keys are built only for such a tenant
+          const keep: SeriesRef[] = [];
           const present = new Set<string>();
-          for (const s of list) {
+          for (const s of excess) {
             const key = seriesKey(s.family, s.labels);
             present.add(key);
             if (sticky.has(key)) removeSeries(s);
             else keep.push(s);
           }
           for (const k of sticky) if (!present.has(k)) sticky.delete(k); // no longer written: forget it
+          kept = keep.length;
+          excess = keep.slice(max);
         }
-        if (keep.length > opts.maxSeriesPerTenant) {
-          const excess = keep.slice(opts.maxSeriesPerTenant);
+        if (excess.length > 0) {
           for (const s of excess) {
             removeSeries(s);
             sticky.add(seriesKey(s.family, s.labels));
@@ -72,19 +88,19 @@ export function createCardinalityGuard(registry: Registry, opts: { maxSeriesPerT
           over.set(tenant, excess.length);
           logger.warn('tenant over its series limit: newest series dropped', {
             tenant,
-            series: list.length,
-            limit: opts.maxSeriesPerTenant,
+            series: count,
+            limit: max,
             dropped: excess.length,
             remedy: 'raise collector.maxSeriesPerTenant or turn off per-query series (topStatementsPerTenant)',
           });
         }
         if (sticky.size) dropped.set(tenant, sticky);
         else dropped.delete(tenant);
-        series.set({ tenant }, Math.min(keep.length, opts.maxSeriesPerTenant));
+        series.set({ tenant }, Math.min(kept, max));
       }
       // a tenant that went away has its own guard series removed too
       for (const t of [...seenTenants]) {
-        if (!perTenant.has(t)) {
+        if (!counts.has(t)) {
           series.remove({ tenant: t });
           overflow.remove({ tenant: t });
           dropped.delete(t);
@@ -121,17 +137,11 @@ interface MetricInternals {
 }
 
 /**
- * Every series with a `tenant` label, by tenant, in registry order and, within a metric, in the
+ * Calls `add` for every series with a `tenant` label, in registry order and, within a metric, in the
  * order the series were created (the order prom-client's get() lists them, which "newest excess
  * series" relies on). A histogram is one series per label set, as its `_count` sample.
  */
-async function seriesPerTenant(registry: Registry): Promise<Map<string, SeriesRef[]>> {
-  const perTenant = new Map<string, SeriesRef[]>();
-  const add = (tenant: string, family: string, labels: SeriesLabels) => {
-    let list = perTenant.get(tenant);
-    if (!list) perTenant.set(tenant, (list = []));
-    list.push({ family, labels });
-  };
+async function forEachTenantSeries(registry: Registry, add: (tenant: string, family: string, labels: SeriesLabels) => void): Promise<void> {
   const defaults = (registry as unknown as { _defaultLabels?: Record<string, unknown> })._defaultLabels;
   const tenantByDefault = defaults !== undefined && defaults.tenant !== undefined;
   for (const metric of registry.getMetricsAsArray()) {
@@ -168,5 +178,4 @@ async function seriesPerTenant(registry: Registry): Promise<Map<string, SeriesRe
       add(t, fam.name, labels);
     }
   }
-  return perTenant;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { counterIncrement, CounterDeltas, SeriesWriter, StaleSeries } from './series.js';
 
@@ -108,6 +108,57 @@ describe('SeriesWriter: inc, set and sweep (a scrape\'s series)', () => {
     w.inc(c, 'a', labels('a'), 1);
     expect(calls).toBe(2);
   });
+
+  it("writes a change to a series prom-client holds into its entry, with the text prom-client's own inc()/set() would give", async () => {
+    // spies in place before the metrics exist: a Counter takes its inc from the prototype when made
+    const proto = Counter.prototype as unknown as { incWithoutExemplar: Counter['inc'] };
+    const inc = vi.spyOn(proto, 'incWithoutExemplar');
+    const set = vi.spyOn(Gauge.prototype, 'set');
+    try {
+      const { registry, c, g, w } = setup();
+      w.begin();
+      w.inc(c, 'a', labels('a'), 1);
+      w.set(g, 'a', labels('a'), 2);
+      w.sweep();
+      // new series go through prom-client
+      expect(inc).toHaveBeenCalledTimes(1);
+      expect(set).toHaveBeenCalledTimes(1);
+      inc.mockClear();
+      set.mockClear();
+      w.begin();
+      w.inc(c, 'a', labels('a'), 2.5);
+      w.set(g, 'a', labels('a'), -7);
+      w.sweep();
+      // changes to held series do not: no label validation or hashing per write
+      expect(inc).not.toHaveBeenCalled();
+      expect(set).not.toHaveBeenCalled();
+      const text = await registry.metrics();
+      expect(text).toContain('c_total{tenant="a",ingress="edge"} 3.5');
+      expect(text).toContain('g{tenant="a",ingress="edge"} -7');
+      // what prom-client refuses still goes to prom-client, which throws as it always did
+      expect(() => w.inc(c, 'a', labels('a'), -1)).toThrow(/decrease/);
+      expect(inc).toHaveBeenCalledTimes(1);
+    } finally {
+      inc.mockRestore();
+      set.mockRestore();
+    }
+  });
+});
+
+describe('SeriesWriter: direct writes keep prom-client\'s semantics', () => {
+  const labels = (tenant: string) => () => ({ tenant, ingress: 'edge' });
+
+  it('adds across a removal behind its back: prom-client recreates the series, later increments go into it', async () => {
+    const registry = new Registry();
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['tenant', 'ingress'], registers: [registry] });
+    const w = new SeriesWriter();
+    w.inc(c, 'a', labels('a'), 4);
+    c.remove({ tenant: 'a', ingress: 'edge' });
+    w.inc(c, 'a', labels('a'), 2); // through prom-client: the series is back at 2
+    w.inc(c, 'a', labels('a'), 3); // into its entry
+    expect(await registry.metrics()).toContain('c_total{tenant="a",ingress="edge"} 5');
+  });
+
 });
 
 const rows = (xs: [string, string, number][]) => {

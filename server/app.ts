@@ -69,8 +69,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/metrics', async (c) => {
     // renderRegistry: registry.metrics() byte for byte, with each series' label text cached (issue 5)
-    const [own, extra] = await Promise.all([renderRegistry(deps.registry), deps.extraMetrics?.() ?? Promise.resolve('')]);
-    return c.body(own + (extra ? '\n' + extra : ''), 200, { 'content-type': deps.registry.contentType });
+    // OpenTelemetry's text is joined into the same string (renderRegistry's `tail`), not appended with +
+    const text = await renderRegistry(deps.registry, deps.extraMetrics?.() ?? '');
+    return c.body(text, 200, { 'content-type': deps.registry.contentType });
   });
 
   app.get('/api/v1/analysis', async (c) => {

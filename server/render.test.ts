@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Counter, Gauge, Histogram, Registry, Summary, type OpenMetricsContentType } from 'prom-client';
+import { SeriesWriter } from '../collector/series.js';
 import { ForwardedHistogram } from '../collector/traefik/forwarded-histogram.js';
 import { createMemoryLogger } from '../lib/log.js';
 import { createApp } from './app.js';
@@ -89,6 +90,32 @@ describe('renderRegistry', () => {
     fh.add({ tenant: 'qu"ote\\d', ingress: 'edge' }, { buckets: new Map([[0.1, 2]]), sum: 0.1, count: 2 });
     fh.remove({ ingress: 'edge', tenant: 'reordered' });
     expect(await renderRegistry(registry)).toBe(await registry.metrics());
+  });
+
+  it('joins a tail (OpenTelemetry\'s text) after a newline, as /metrics appended it, on the fast path and the fallback', async () => {
+    const tail = '# TYPE otel_x counter\notel_x 1\n';
+    expect(await renderRegistry(new Registry(), tail)).toBe('\n\n' + tail);
+    expect(await renderRegistry(new Registry(), Promise.resolve(''))).toBe('\n');
+    const registry = new Registry();
+    new Gauge({ name: 'g', help: 'g', labelNames: ['tenant'], registers: [registry] }).set({ tenant: 'a' }, 1);
+    expect(await renderRegistry(registry, Promise.resolve(tail))).toBe(`${await registry.metrics()}\n${tail}`);
+    (registry as unknown as Registry<OpenMetricsContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    expect(await renderRegistry(registry, tail)).toBe(`${await registry.metrics()}\n${tail}`);
+  });
+
+  it('stays equal to registry.metrics() after SeriesWriter writes into prom-client\'s entries (collector/series.ts)', async () => {
+    const registry = new Registry();
+    const c = new Counter({ name: 'c_total', help: 'c', labelNames: ['tenant', 'ingress'], registers: [registry] });
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['tenant', 'ingress'], registers: [registry] });
+    const w = new SeriesWriter();
+    const labels = (tenant: string) => () => ({ tenant, ingress: 'edge' });
+    for (let tick = 0; tick < 4; tick++) {
+      w.inc(c, 'a', labels('a'), tick);
+      w.set(g, 'a', labels('a'), tick % 2 ? Number.NaN : tick);
+      w.set(g, 'b', labels('b'), 7);
+      expect(await renderRegistry(registry)).toBe(await registry.metrics());
+    }
+    expect(await registry.metrics()).toContain('c_total{tenant="a",ingress="edge"} 6');
   });
 
   it('renders an empty registry and a registry of unlabelled metrics', async () => {

@@ -112,23 +112,28 @@ const NO_VALUES: readonly number[] = Object.freeze([]);
 /** lastValue of an entry never rendered: equal to no value a metric can hold */
 const UNSET: unknown = Symbol('unset');
 
-/** `registry.metrics()`, faster; see the file comment for what is cached and when it falls back. */
-export async function renderRegistry(registry: Registry<RegistryContentType>): Promise<string> {
+/**
+ * `registry.metrics()`, faster; see the file comment for what is cached and when it falls back.
+ * `tail` (another exposition, e.g. OpenTelemetry's) follows the registry's text after a newline, in
+ * the same single string: /metrics appending it with `+` made a rope, which the response's byte count
+ * then flattened into a copy of the whole text (megabytes at 1,000 tenants, for a tail of kilobytes).
+ */
+export async function renderRegistry(registry: Registry<RegistryContentType>, tail: string | Promise<string> = ''): Promise<string> {
   const internals = registry as unknown as RegistryInternals;
   if (
     registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
     registry.metrics !== Registry.prototype.metrics ||
     internals.getMetricsAsString !== (Registry.prototype as unknown as RegistryInternals).getMetricsAsString
   ) {
-    return registry.metrics();
+    const [text, t] = await Promise.all([registry.metrics(), tail]);
+    return t ? `${text}\n${t}` : text;
   }
   const defaultLabels = Object.keys(internals._defaultLabels).length > 0 ? internals._defaultLabels : null;
   const defaultsKey = defaultLabels ? formatLabels(defaultLabels, undefined).join(',') : '';
   // all metrics start (and their collect() hooks run) in registry order before any finishes, as in
   // prom-client's metrics(); each one's formatting is synchronous after its own collect
-  const blocks = await Promise.all(registry.getMetricsAsArray().map((m) => renderMetric(registry, m, defaultLabels, defaultsKey)));
+  const [blocks, t] = await Promise.all([Promise.all(registry.getMetricsAsArray().map((m) => renderMetric(registry, m, defaultLabels, defaultsKey))), tail]);
   // one join over every line: no rope of 100k+ concatenations to flatten, one copy of the text
-  if (blocks.length === 0) return '\n'; // prom-client: [].join('\n\n') + '\n'
   const lines: string[] = [];
   for (let i = 0; i < blocks.length; i++) {
     if (i > 0) lines.push(''); // blocks are separated by a blank line
@@ -136,7 +141,10 @@ export async function renderRegistry(registry: Registry<RegistryContentType>): P
     if (typeof b === 'string') lines.push(b);
     else for (const l of b) lines.push(l);
   }
+  // prom-client ends the text with a newline ('\n' alone for an empty registry: [].join('\n\n') + '\n')
+  if (blocks.length === 0) lines.push('');
   lines.push('');
+  if (t) lines.push(t);
   return lines.join('\n');
 }
 

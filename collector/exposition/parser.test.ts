@@ -127,6 +127,45 @@ describe('parseExposition on hand-made edge cases', () => {
     expect(r.samples).toBe(3);
   });
 
+  it('reads plain integers as Number() does, and hands every other token to the float reader', () => {
+    const values = (lines: string[]) => parseExposition(lines.map((v) => `v ${v}`).join('\n')).families.get('v')?.samples.map((s) => s.value);
+    const got = values(['-0', '007', '-00', '123456789012345', '1234567890123456', '99999999999999999', '+5', '0x1F', '1e3', '12.5']);
+    expect(got?.map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(['-0', 7, '-0', 123456789012345, 1234567890123456, 99999999999999999, 5, 31, 1000, 12.5]);
+    expect(parseExposition('v -\nv 0b1\nv --1').errors).toEqual({ bad_value: 3 });
+  });
+
+  it('repeats names, label names and values from the line before only when the text is the same', () => {
+    const r = parseExposition(
+      [
+        'm{a="x",b="long-value-number-one"} 1',
+        'm{a="x\\\\",b="long-value-number-one"} 2', // an escaped backslash: the value is "x" and one backslash
+        'm{a="x",b="long-value-number-onf"} 3', // same length, last character differs
+        'm{a="xy",b="long-value-number-one"} 4', // the earlier value is a prefix
+        'm{b="long-value-number-one",a="x"} 5', // other order: values by position differ
+        'mm{a="x"} 6', // a longer name starting with the last one
+      ].join('\n'),
+    );
+    expect(r.errors).toEqual({});
+    const all = [...r.families.values()].flatMap((f) => f.samples.map((s) => [s.name, s.labels, s.value]));
+    expect(all).toEqual([
+      ['m', { a: 'x', b: 'long-value-number-one' }, 1],
+      ['m', { a: 'x\\', b: 'long-value-number-one' }, 2],
+      ['m', { a: 'x', b: 'long-value-number-onf' }, 3],
+      ['m', { a: 'xy', b: 'long-value-number-one' }, 4],
+      ['m', { b: 'long-value-number-one', a: 'x' }, 5],
+      ['mm', { a: 'x' }, 6],
+    ]);
+    // more label names than the parser remembers (64) are still read right
+    const names = Array.from({ length: 70 }, (_, i) => `l${i}="v"`).join(',');
+    expect(Object.keys(parseExposition(`w{${names}} 1`).families.get('w')!.samples[0]!.labels)).toHaveLength(70);
+  });
+
+  it('groups a sample under the family a TYPE line declared, even right after samples of the same name', () => {
+    const r = parseExposition(['# TYPE x summary', 'x_sum 1', '# TYPE x_sum gauge', 'x_sum 2'].join('\n'));
+    expect(r.families.get('x')?.samples.map((s) => s.value)).toEqual([1]);
+    expect(r.families.get('x_sum')?.samples.map((s) => s.value)).toEqual([2]);
+  });
+
   it('returns an empty result for empty input', () => {
     expect(parseExposition('')).toEqual({ families: new Map(), errors: {}, samples: 0 });
     expect(parseExposition('\n\r\n  \n').samples).toBe(0);

@@ -209,8 +209,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
         // increase()). After it, a container first seen with restarts (a new pod) counts them all.
         // Restarts between two ticks are attributed to the latest termination reason.
         const d = restartBaseline ? restartDeltas.deltaFromZero(c.key, c.restarts) : restartDeltas.delta(c.key, c.restarts);
-        const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
         if (c.restarts > 0) {
+          const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
           m.restarts.inc(labels, d);
           stale.touch(m.restarts, labels);
         }

@@ -61,21 +61,27 @@ export function isAuthFailure(code: string | number): boolean {
 
 const samplesOf = (families: ReadonlyMap<string, Family>, name: string) => families.get(name)?.samples ?? [];
 
-/** label names of the sample being read, sorted in place: no array per sample */
+/**
+ * label names of the sample being read, sorted in place in `scratch[0, n)`; returns n. No array per
+ * sample, and no `scratch.length = 0` either: V8 drops an array's backing store when its length is
+ * set to 0, so the next push allocated a new one — one per sample, ~6 MiB per scrape at 1,000 services
+ * (an allocation profile of the collector).
+ */
 const scratch: string[] = [];
 
-function sortedLabelNames(labels: Record<string, string>): readonly string[] {
-  scratch.length = 0;
+function sortLabelNames(labels: Record<string, string>): number {
+  let n = 0;
   for (const k in labels) {
-    let i = scratch.length;
-    scratch.push(k);
+    let i = n;
+    if (n === scratch.length) scratch.push(k);
+    n++;
     while (i > 0 && scratch[i - 1]! > k) {
       scratch[i] = scratch[i - 1]!;
       i--;
     }
     scratch[i] = k;
   }
-  return scratch;
+  return n;
 }
 
 /**
@@ -125,7 +131,11 @@ class SeriesDeltas {
 
   delta(name: string, labels: Record<string, string>, value: number, fromZero: boolean): number {
     let n = this.root.child(name);
-    for (const k of sortedLabelNames(labels)) n = n.child(k).child(labels[k]!);
+    const names = sortLabelNames(labels);
+    for (let i = 0; i < names; i++) {
+      const k = scratch[i]!;
+      n = n.child(k).child(labels[k]!);
+    }
     if (!n.has) {
       if (!fromZero) {
         // no history: this value is the baseline
