@@ -179,9 +179,10 @@ function cacheFor(metric: Metric, defaultsKey: string): MetricCache {
 /**
  * V8 keeps `a + b` as a rope; reading a character flattens it in place. The join of a render
  * copies flat strings about twice as fast as ropes (measured: 12 vs 20–33 ms for 97k lines), but
- * flattening costs a runtime call: worth it only for lines that stay unchanged across renders,
- * so it is done when a line is reused, not when it is made. A label text, kept for the series'
- * life, is flattened when made: one flat string is also much smaller than a rope of its pieces.
+ * flattening costs a runtime call and, for a line kept across renders, memory: a histogram's
+ * multi-line text is flattened when it is reused, not when it is made; a counter's or gauge's line
+ * (head + value) is never flattened. A label text, kept for the series' life, is flattened when
+ * made: one flat string is also much smaller than a rope of its pieces.
  */
 function flatten(s: string): string {
   s.charCodeAt(0);
@@ -238,7 +239,11 @@ function familyHeader(m: { name: string; help: string; type: string }): { name: 
   return { name, out: [`# HELP ${name} ${escapeString(m.help)}`, `# TYPE ${name} ${m.type}`] };
 }
 
-/** a series' text that did not change since the last render is flattened once, so later renders join flat strings */
+/**
+ * a histogram series' text that did not change since the last render is flattened once, so later
+ * renders join one flat string instead of a rope of a dozen lines (a counter's or gauge's line stays
+ * a rope of two: its cached head and its value)
+ */
 function settle(e: Entry): void {
   if (e.flat) return;
   flatten(e.text);
@@ -277,9 +282,10 @@ function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels |
     const v = val.value;
     if (v !== e.lastValue) {
       e.lastValue = v;
+      // kept as the rope head + value, never flattened: a flat copy would hold the label text a
+      // second time for the series' life (~3 MiB at 1,000 tenants) to save a little of the join
       e.text = e.head + valueString(v);
-      e.flat = false;
-    } else settle(e);
+    }
     out.push(e.text);
   }
   sweep(cache, hashes.length);

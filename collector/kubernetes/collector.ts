@@ -13,7 +13,7 @@ import type { Gauge } from 'prom-client';
 import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
 import { SourceError, describeError } from '../../lib/errors.js';
 import { createLoop, type Loop } from '../../lib/loop.js';
-import { CounterDeltas, SeriesWriter, StaleSeries } from '../series.js';
+import { counterIncrement, SeriesWriter, StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from './access.js';
 import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
@@ -90,7 +90,11 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
   const gauges = new SeriesWriter();
   const stale = new StaleSeries();
-  const restartDeltas = new CounterDeltas();
+  /**
+   * each pod's containers' restart counts at the last tick, by pod (uid) and container place: a pod's
+   * containers never change, so one small array per pod, not a key string per container
+   */
+  let restartCounts = new Map<string, number[]>();
   let restartBaseline = false;
   const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
   let metricsClient: Metrics | undefined;
@@ -201,21 +205,28 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.workloadPods, p.workloads);
       put(m.oomKilledContainers, p.oomKilled);
       put(m.nodeTenants, p.nodeTenants);
-      const seen = new Set<string>();
+      // pods not in this view are forgotten: a pod seen again later starts from zero
+      const counts = new Map<string, number[]>();
       for (const c of p.containers) {
-        seen.add(c.key);
+        let last = counts.get(c.pod);
+        if (last === undefined) counts.set(c.pod, (last = restartCounts.get(c.pod) ?? []));
         // The first synced view is the baseline: restarts from before the collector started are not
         // counted again (a collector restart would otherwise replay every old OOM kill into
         // increase()). After it, a container first seen with restarts (a new pod) counts them all.
         // Restarts between two ticks are attributed to the latest termination reason.
-        const d = restartBaseline ? restartDeltas.deltaFromZero(c.key, c.restarts) : restartDeltas.delta(c.key, c.restarts);
+        const prev = last[c.index] ?? (restartBaseline ? 0 : undefined);
+        let d = 0;
+        if (Number.isFinite(c.restarts)) {
+          if (prev !== undefined) d = counterIncrement(prev, c.restarts);
+          last[c.index] = c.restarts;
+        }
         if (c.restarts > 0) {
           const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
           m.restarts.inc(labels, d);
           stale.touch(m.restarts, labels);
         }
       }
-      restartDeltas.forget((k) => !seen.has(k));
+      restartCounts = counts;
       restartBaseline = true;
     }
     if (view.nodes) {
