@@ -161,6 +161,19 @@ describe('SeriesWriter: direct writes keep prom-client\'s semantics', () => {
 
 });
 
+describe('SeriesWriter on an exemplar counter', () => {
+  it("increments the labelled series through prom-client's options form ({ labels, value })", async () => {
+    const registry = new Registry();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+    const c = new Counter({ name: 'e', help: 'e', labelNames: ['tenant'], enableExemplars: true, registers: [registry] });
+    const w = new SeriesWriter();
+    w.inc(c, 'a', () => ({ tenant: 'a' }), 2);
+    w.inc(c, 'a', () => ({ tenant: 'a' }), 3);
+    const values = (await c.get()).values.map((v) => [v.labels, v.value]);
+    expect(values).toEqual([[{ tenant: 'a' }, 5]]);
+  });
+});
+
 const rows = (xs: [string, string, number][]) => {
   // labels built fresh every tick, as the Kubernetes view does
   const m = new Map<string, { labels: Record<string, string>; value: number }>();

@@ -205,6 +205,8 @@ export class SeriesWriter {
     const held = heldEntry(counter, s.hash, s.labels);
     if (held !== undefined && n === 0) return;
     if (held !== undefined && n > 0 && Number.isFinite(n) && this.own(counter)) held.value += n;
+    // with exemplars on, prom-client's inc takes one options object ({ labels, value }), not (labels, n)
+    else if ((counter as unknown as { enableExemplars?: boolean }).enableExemplars) counter.inc({ labels: s.labels, value: n } as never);
     else counter.inc(s.labels, n);
   }
 
