@@ -103,8 +103,13 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   // set by namespace events, cleared by learnNamespaces (which a microtask runs right after a burst)
   let namespacesDirty = false;
   let metricsError: SourceError | undefined;
-  let lastPodUsage: PodUsage[] | undefined;
-  let lastNodeUsage: NodeUsage[] | undefined;
+  /**
+   * the usage items of this tick's metrics.k8s.io poll; undefined when it failed. They are not kept
+   * past the tick (at 10,000 pods, a few MiB for the process' life): after a failed poll the view
+   * has no usage, and write() leaves the usage series as they were, so they do not blink.
+   */
+  let podUsage: PodUsage[] | undefined;
+  let nodeUsage: NodeUsage[] | undefined;
   const denied = new Set<string>();
 
   const learnNamespaces = () => {
@@ -167,14 +172,16 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   };
 
   const readUsage = async (): Promise<void> => {
+    podUsage = undefined;
+    nodeUsage = undefined;
     if (!metricsClient) return;
     let what: MetricsResource = 'pods.metrics.k8s.io';
     try {
       const pods = await metricsClient.getPodMetrics();
       what = 'nodes.metrics.k8s.io';
       const nodes = await metricsClient.getNodeMetrics();
-      lastPodUsage = pods.items.map(slimPodUsage);
-      lastNodeUsage = nodes.items.map(slimNodeUsage);
+      podUsage = pods.items.map(slimPodUsage);
+      nodeUsage = nodes.items.map(slimNodeUsage);
       metricsError = undefined;
       m.metricsApiUp.set(1);
     } catch (err) {
@@ -184,7 +191,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       if (typed.message !== metricsError?.message) logger.warn(typed.message, { resource: what, status });
       metricsError = typed;
       m.metricsApiUp.set(0);
-      // keep the last usage: one failed poll must not make usage series blink
+      // no usage this tick: write() keeps the usage series as they were (one failed poll must not make them blink)
     }
   };
 
@@ -270,10 +277,12 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       quotas: synced('resourcequotas'),
       jobs: synced('jobs'),
       cronjobs: synced('cronjobs'),
-      podUsage: lastPodUsage,
-      nodeUsage: lastNodeUsage,
+      podUsage,
+      nodeUsage,
       onInvalidQuantity: (field) => m.invalidQuantities.inc({ field }),
     });
+    podUsage = undefined;
+    nodeUsage = undefined;
     write(view);
     let allHealthy = true;
     for (const [resource, r] of reflectors) {

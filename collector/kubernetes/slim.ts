@@ -102,9 +102,8 @@ export const SLIM: Record<WatchedResource, (o: any) => any> = {
 };
 
 /**
- * metrics.k8s.io items as view.ts reads them. The collector keeps the last poll (a failed poll must
- * not make usage series blink), so at 10,000 pods each item's creationTimestamp, selfLink, window,
- * timestamp and (on metrics-server) copy of the pod's labels would stay in memory for a whole interval.
+ * metrics.k8s.io items as view.ts reads them, typed: name, namespace and each container's usage.
+ * The collector holds a poll's items only until that tick's view is built.
  */
 export const slimPodUsage = (m: any) => ({
   metadata: { name: m.metadata?.name, namespace: intern(m.metadata?.namespace) },

@@ -197,6 +197,28 @@ describe('kubernetes collector under API faults', () => {
     expect(await value(h, 'tenantscope_k8s_tenant_pods', { tenant: 'globex', node: 'node-1' })).toBe(1);
   });
 
+  it('a failed metrics.k8s.io poll keeps the last usage series (no blink); the next good poll replaces them', async () => {
+    const api = await startKubeApiServer({ token: 's3cret' });
+    seed(api);
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '250m', memory: '100Mi' }]);
+    const h = await setup({ api });
+    await h.collector.start();
+    await h.collector.whenSynced(10_000);
+    await h.collector.collect();
+    const cpu = () => value(h, 'tenantscope_k8s_tenant_cpu_usage_cores', { tenant: 'globex', node: 'node-1' });
+    expect(await cpu()).toBeCloseTo(0.25, 9);
+    api.fail('metrics', '*', 500);
+    await h.collector.collect();
+    await h.collector.collect();
+    expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(0);
+    expect(await cpu()).toBeCloseTo(0.25, 9);
+    api.clearFaults();
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '500m', memory: '100Mi' }]);
+    await h.collector.collect();
+    expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(1);
+    expect(await cpu()).toBeCloseTo(0.5, 9);
+  });
+
   it('429 on a list waits for Retry-After before retrying', async () => {
     const api = await startKubeApiServer({ token: 's3cret' });
     seed(api);
