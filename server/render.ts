@@ -80,7 +80,7 @@ class Entry {
    * histogram: cumulative bucket counts, count, sum): an unchanged series costs no allocation
    */
   text = '';
-  /** whether `text` was flattened (see flatten(): done the second time it is used, not the first) */
+  /** histogram entries only (scalar entries leave it false): whether `text` was flattened (see flatten(): done the second time it is used, not the first) */
   flat = false;
   lastValue: unknown = UNSET;
   lastValues: readonly number[] = NO_VALUES;

@@ -85,16 +85,22 @@ const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: tr
   cronjobs: { path: '/apis/batch/v1/cronjobs', backup: true, list: (_c, b, p) => b.listCronJobForAllNamespaces({ labelSelector: p.labelSelector, _continue: p.continueToken, limit: p.limit }) },
 };
 
+/** a pod's containers' last restart counts, by name (NaN: none seen yet) */
+interface PodRestarts {
+  names: string[];
+  counts: number[];
+}
+
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
   const { logger, resolver } = deps;
   const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
   const gauges = new SeriesWriter();
   const stale = new StaleSeries();
   /**
-   * each pod's containers' restart counts at the last tick, by pod (uid) and container place: a pod's
-   * containers never change, so one small array per pod, not a key string per container
+   * each pod's containers' restart counts at the last tick, by pod (uid) and container name: two
+   * small arrays per pod (names shared with the watched objects), not a key string per container
    */
-  let restartCounts = new Map<string, number[]>();
+  let restartCounts = new Map<string, PodRestarts>();
   let restartBaseline = false;
   const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
   let metricsClient: Metrics | undefined;
@@ -103,13 +109,6 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   // set by namespace events, cleared by learnNamespaces (which a microtask runs right after a burst)
   let namespacesDirty = false;
   let metricsError: SourceError | undefined;
-  /**
-   * the usage items of this tick's metrics.k8s.io poll; undefined when it failed. They are not kept
-   * past the tick (at 10,000 pods, a few MiB for the process' life): after a failed poll the view
-   * has no usage, and write() leaves the usage series as they were, so they do not blink.
-   */
-  let podUsage: PodUsage[] | undefined;
-  let nodeUsage: NodeUsage[] | undefined;
   const denied = new Set<string>();
 
   const learnNamespaces = () => {
@@ -171,19 +170,21 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
     }
   };
 
-  const readUsage = async (): Promise<void> => {
-    podUsage = undefined;
-    nodeUsage = undefined;
-    if (!metricsClient) return;
+  /**
+   * This tick's metrics.k8s.io items; undefined when the poll failed. They are not kept past the
+   * tick (at 10,000 pods, a few MiB for the process' life): after a failed poll the view has no usage,
+   * and write() leaves the usage series as they were, so they do not blink.
+   */
+  const readUsage = async (): Promise<{ pods: PodUsage[]; nodes: NodeUsage[] } | undefined> => {
+    if (!metricsClient) return undefined;
     let what: MetricsResource = 'pods.metrics.k8s.io';
     try {
       const pods = await metricsClient.getPodMetrics();
       what = 'nodes.metrics.k8s.io';
       const nodes = await metricsClient.getNodeMetrics();
-      podUsage = pods.items.map(slimPodUsage);
-      nodeUsage = nodes.items.map(slimNodeUsage);
       metricsError = undefined;
       m.metricsApiUp.set(1);
+      return { pods: pods.items.map(slimPodUsage), nodes: nodes.items.map(slimNodeUsage) };
     } catch (err) {
       const status = statusOf(err);
       m.apiErrors.inc({ resource: what, verb: 'list', code: String(status) });
@@ -192,6 +193,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       metricsError = typed;
       m.metricsApiUp.set(0);
       // no usage this tick: write() keeps the usage series as they were (one failed poll must not make them blink)
+      return undefined;
     }
   };
 
@@ -213,19 +215,27 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.oomKilledContainers, p.oomKilled);
       put(m.nodeTenants, p.nodeTenants);
       // pods not in this view are forgotten: a pod seen again later starts from zero
-      const counts = new Map<string, number[]>();
+      const counts = new Map<string, PodRestarts>();
       for (const c of p.containers) {
         let last = counts.get(c.pod);
-        if (last === undefined) counts.set(c.pod, (last = restartCounts.get(c.pod) ?? []));
+        if (last === undefined) counts.set(c.pod, (last = restartCounts.get(c.pod) ?? { names: [], counts: [] }));
+        // by name: a container's place can move (init containers' statuses are not always listed)
+        let at = last.names.indexOf(c.container);
+        if (at < 0) {
+          at = last.names.length;
+          last.names.push(c.container);
+          last.counts.push(Number.NaN); // no count yet
+        }
         // The first synced view is the baseline: restarts from before the collector started are not
         // counted again (a collector restart would otherwise replay every old OOM kill into
         // increase()). After it, a container first seen with restarts (a new pod) counts them all.
         // Restarts between two ticks are attributed to the latest termination reason.
-        const prev = last[c.index] ?? (restartBaseline ? 0 : undefined);
+        const known = last.counts[at]!;
+        const prev = Number.isNaN(known) ? (restartBaseline ? 0 : undefined) : known;
         let d = 0;
         if (Number.isFinite(c.restarts)) {
           if (prev !== undefined) d = counterIncrement(prev, c.restarts);
-          last[c.index] = c.restarts;
+          last.counts[at] = c.restarts;
         }
         if (c.restarts > 0) {
           const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
@@ -263,7 +273,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   const collect = async (): Promise<void> => {
     await setup();
     if (namespacesDirty) learnNamespaces();
-    await readUsage();
+    const usage = await readUsage();
     const synced = (r: WatchedResource) => {
       const x = reflectors.get(r);
       return x?.synced ? x.values() : undefined;
@@ -277,12 +287,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       quotas: synced('resourcequotas'),
       jobs: synced('jobs'),
       cronjobs: synced('cronjobs'),
-      podUsage,
-      nodeUsage,
+      podUsage: usage?.pods,
+      nodeUsage: usage?.nodes,
       onInvalidQuantity: (field) => m.invalidQuantities.inc({ field }),
     });
-    podUsage = undefined;
-    nodeUsage = undefined;
     write(view);
     let allHealthy = true;
     for (const [resource, r] of reflectors) {

@@ -208,9 +208,9 @@ export interface ViewInput {
 }
 
 export interface ContainerRestarts {
-  /** the pod (its uid; namespace/name without one) and the container's place in it (init containers first) */
+  /** the pod (its uid; namespace/name without one) and the container's name in it */
   pod: string;
-  index: number;
+  container: string;
   tenant: string;
   namespace: string;
   restarts: number;
@@ -241,12 +241,11 @@ export interface TenantView {
 }
 
 /** a pod's containers' restart state, and its OOM kills, into the view */
-function containerRestarts(v: { containers: ContainerRestarts[]; oomKilled: Samples }, statuses: readonly ContainerStatusLike[] | undefined, pod: string, first: number, tenant: string, namespace: string): void {
+function containerRestarts(v: { containers: ContainerRestarts[]; oomKilled: Samples }, statuses: readonly ContainerStatusLike[] | undefined, pod: string, tenant: string, namespace: string): void {
   if (!statuses) return;
-  for (let i = 0; i < statuses.length; i++) {
-    const cs = statuses[i]!;
+  for (const cs of statuses) {
     const reason = cs.lastState?.terminated?.reason || (cs.restartCount ? 'Unknown' : 'none');
-    v.containers.push({ pod, index: first + i, tenant, namespace, restarts: cs.restartCount ?? 0, reason });
+    v.containers.push({ pod, container: cs.name, tenant, namespace, restarts: cs.restartCount ?? 0, reason });
     if (reason === 'OOMKilled') v.oomKilled.add2(TENANT_NS, tenant, namespace, 1);
   }
 }
@@ -313,9 +312,8 @@ export function buildView(input: ViewInput): TenantView {
       const phase = pod.status?.phase || 'Unknown';
       const node = pod.spec?.nodeName ?? '';
       v.phase.add3(TENANT_NS_PHASE, tenant, namespace, phase, 1);
-      const init = pod.status?.initContainerStatuses;
-      containerRestarts(v, init, uid, 0, tenant, namespace);
-      containerRestarts(v, pod.status?.containerStatuses, uid, init?.length ?? 0, tenant, namespace);
+      containerRestarts(v, pod.status?.initContainerStatuses, uid, tenant, namespace);
+      containerRestarts(v, pod.status?.containerStatuses, uid, tenant, namespace);
       if (TERMINATED.has(phase)) return;
       podsByName.set(`${namespace}/${pod.metadata?.name ?? ''}`, pod);
       v.qos.add3(TENANT_NS_QOS, tenant, namespace, pod.status?.qosClass || 'Unknown', 1);

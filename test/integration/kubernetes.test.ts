@@ -185,6 +185,32 @@ describe('kubernetes collector against the API stand-in', () => {
     });
   });
 
+  it('keeps restart counts by container name when init-container statuses appear later (no spurious increments)', async () => {
+    h = await setup({
+      seed: (api) => {
+        api.addNamespace('tenant-acme');
+        api.addPod('tenant-acme', 'odoo-init-00000', { node: 'n1' });
+        for (let i = 0; i < 4; i++) api.oomKill('tenant-acme', 'odoo-init-00000', 'odoo');
+      },
+    });
+    await h.collector.start();
+    await h.collector.whenSynced(10_000);
+    await h.collector.collect();
+    expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(0);
+    // an init container's status is listed first from now on: 'odoo' moves to the second place
+    h.api.modify('pods', 'odoo-init-00000', 'tenant-acme', (o) => {
+      o.status.initContainerStatuses = [{ name: 'migrate', restartCount: 0, ready: true, state: { terminated: { reason: 'Completed', exitCode: 0 } } }];
+    });
+    h.api.oomKill('tenant-acme', 'odoo-init-00000', 'odoo');
+    await vi.waitFor(async () => {
+      await h.collector.collect();
+      // one new kill of 'odoo'; the new 'migrate' status (0 restarts) adds nothing
+      expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(1);
+    });
+    await h.collector.collect();
+    expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(1);
+  });
+
   it('reports backup freshness and failed runs per tenant', async () => {
     const t0 = new Date('2026-11-21T02:00:00Z');
     h = await setup({
