@@ -283,7 +283,7 @@ function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels |
     if (v !== e.lastValue) {
       e.lastValue = v;
       // kept as the rope head + value, never flattened: a flat copy would hold the label text a
-      // second time for the series' life (~3 MiB at 1,000 tenants) to save a little of the join
+      // second time for the series' life, to save a little of the join
       e.text = e.head + valueString(v);
     }
     out.push(e.text);

@@ -248,7 +248,7 @@ export function parseExposition(text: string): ParseResult {
       continue;
     }
     while (i < end && isNameChar(text.charCodeAt(i))) i++;
-    const name = i - start === lastName.length && text.startsWith(lastName, start) ? lastName : (lastName = text.slice(start, i));
+    const name = (lastName = sliceOr(lastName, text, start, i));
     const labels: Record<string, string> = {};
     i = skipBlanks(text, i, end);
 

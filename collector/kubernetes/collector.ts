@@ -13,7 +13,7 @@ import type { Gauge } from 'prom-client';
 import { expandHome, type KubernetesSourceConfig } from '../../config/index.js';
 import { SourceError, describeError } from '../../lib/errors.js';
 import { createLoop, type Loop } from '../../lib/loop.js';
-import { counterIncrement, SeriesWriter, StaleSeries } from '../series.js';
+import { observedIncrement, SeriesWriter, StaleSeries } from '../series.js';
 import type { Collector, CollectorDeps } from '../types.js';
 import { WATCHED_RESOURCES, type MetricsResource, type WatchedResource } from './access.js';
 import { kubernetesMetricsFor, type KubernetesMetrics } from './metrics.js';
@@ -230,13 +230,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
         // counted again (a collector restart would otherwise replay every old OOM kill into
         // increase()). After it, a container first seen with restarts (a new pod) counts them all.
         // Restarts between two ticks are attributed to the latest termination reason.
+        // after the baseline view a container without a count counts from zero (CounterDeltas.deltaFromZero)
         const known = last.counts[at]!;
-        const prev = Number.isNaN(known) ? (restartBaseline ? 0 : undefined) : known;
-        let d = 0;
-        if (Number.isFinite(c.restarts)) {
-          if (prev !== undefined) d = counterIncrement(prev, c.restarts);
-          last.counts[at] = c.restarts;
-        }
+        const d = observedIncrement(Number.isNaN(known) ? (restartBaseline ? 0 : undefined) : known, c.restarts);
+        if (Number.isFinite(c.restarts)) last.counts[at] = c.restarts;
         if (c.restarts > 0) {
           const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
           m.restarts.inc(labels, d);

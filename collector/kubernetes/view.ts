@@ -95,10 +95,11 @@ export interface NodeUsage {
  */
 const keyOf = (labels: Labels): string => Object.values(labels).join('\u0001');
 
-/** add3()'s key of these values */
-const key3 = (a: string, b: string, c: string): string => `${a}\u0001${b}\u0001${c}`;
+/** keyOf() of a labels object whose values are these, in this order, without making the object */
+const rowKey = (a: string, b: string, c?: string, d?: string): string =>
+  d !== undefined ? `${a}\u0001${b}\u0001${c}\u0001${d}` : c !== undefined ? `${a}\u0001${b}\u0001${c}` : `${a}\u0001${b}`;
 
-/** label names of the rows buildView adds by values (Samples.add2/3/4), in their labels' order */
+/** label names of the rows buildView adds by values (Samples.addBy/addAt), in their labels' order */
 const TENANT_NS = ['tenant', 'namespace'] as const;
 const TENANT_NS_PHASE = ['tenant', 'namespace', 'phase'] as const;
 const TENANT_NS_QOS = ['tenant', 'namespace', 'qos_class'] as const;
@@ -115,28 +116,25 @@ export class Samples {
     else this.rows.set(k, { labels, value: v });
   }
   /**
-   * add() of the labels object with these names and (string) values, in this order — the same row
-   * key as keyOf() of that object — made only when its row is new. buildView adds each of 10,000 pods to several families every tick, mostly to rows other
-   * pods of the tenant made: a hit costs the key string alone, not a labels object, its values array
-   * and their join (together ~30 MiB of garbage per tick in an allocation profile of the collector).
+   * add() of the labels object with these names and (string) values, in this order, made only when
+   * its row is new. buildView adds each pod to several families every tick, mostly to rows other pods
+   * of the tenant made: a hit costs the key string alone, not a labels object, its values array and
+   * their join (the largest share of the collector's garbage in an allocation profile).
    */
-  add2(names: readonly [string, string], a: string, b: string, v: number): void {
-    const k = `${a}\u0001${b}`;
-    const row = this.rows.get(k);
-    if (row) row.value += v;
-    else this.rows.set(k, { labels: { [names[0]]: a, [names[1]]: b }, value: v });
+  addBy(names: readonly string[], v: number, a: string, b: string, c?: string, d?: string): void {
+    this.addAt(rowKey(a, b, c, d), names, v, a, b, c, d);
   }
-  /** `k`: the key, when the caller made it already for another family */
-  add3(names: readonly [string, string, string], a: string, b: string, c: string, v: number, k = key3(a, b, c)): void {
+  /** addBy() under a key the caller made already (rowKey of the values) for another family */
+  addAt(k: string, names: readonly string[], v: number, a: string, b: string, c?: string, d?: string): void {
     const row = this.rows.get(k);
-    if (row) row.value += v;
-    else this.rows.set(k, { labels: { [names[0]]: a, [names[1]]: b, [names[2]]: c }, value: v });
-  }
-  add4(names: readonly [string, string, string, string], a: string, b: string, c: string, d: string, v: number): void {
-    const k = `${a}\u0001${b}\u0001${c}\u0001${d}`;
-    const row = this.rows.get(k);
-    if (row) row.value += v;
-    else this.rows.set(k, { labels: { [names[0]]: a, [names[1]]: b, [names[2]]: c, [names[3]]: d }, value: v });
+    if (row) {
+      row.value += v;
+      return;
+    }
+    const labels: Labels = { [names[0]!]: a, [names[1]!]: b };
+    if (c !== undefined) labels[names[2]!] = c;
+    if (d !== undefined) labels[names[3]!] = d;
+    this.rows.set(k, { labels, value: v });
   }
   max(labels: Labels, v: number): void {
     const k = keyOf(labels);
@@ -246,7 +244,7 @@ function containerRestarts(v: { containers: ContainerRestarts[]; oomKilled: Samp
   for (const cs of statuses) {
     const reason = cs.lastState?.terminated?.reason || (cs.restartCount ? 'Unknown' : 'none');
     v.containers.push({ pod, container: cs.name, tenant, namespace, restarts: cs.restartCount ?? 0, reason });
-    if (reason === 'OOMKilled') v.oomKilled.add2(TENANT_NS, tenant, namespace, 1);
+    if (reason === 'OOMKilled') v.oomKilled.addBy(TENANT_NS, 1, tenant, namespace);
   }
 }
 
@@ -311,14 +309,14 @@ export function buildView(input: ViewInput): TenantView {
       const tenant = tenantOf(namespace);
       const phase = pod.status?.phase || 'Unknown';
       const node = pod.spec?.nodeName ?? '';
-      v.phase.add3(TENANT_NS_PHASE, tenant, namespace, phase, 1);
+      v.phase.addBy(TENANT_NS_PHASE, 1, tenant, namespace, phase);
       containerRestarts(v, pod.status?.initContainerStatuses, uid, tenant, namespace);
       containerRestarts(v, pod.status?.containerStatuses, uid, tenant, namespace);
       if (TERMINATED.has(phase)) return;
       podsByName.set(`${namespace}/${pod.metadata?.name ?? ''}`, pod);
-      v.qos.add3(TENANT_NS_QOS, tenant, namespace, pod.status?.qosClass || 'Unknown', 1);
+      v.qos.addBy(TENANT_NS_QOS, 1, tenant, namespace, pod.status?.qosClass || 'Unknown');
       const w = ownerWorkload(pod);
-      v.workloads.add4(TENANT_NS_WORKLOAD, tenant, namespace, w.kind, w.name, 1);
+      v.workloads.addBy(TENANT_NS_WORKLOAD, 1, tenant, namespace, w.kind, w.name);
       if (!node) return; // not scheduled: no node to co-locate on, nothing reserved
       let cpuReq = 0;
       let memReq = 0;
@@ -330,14 +328,14 @@ export function buildView(input: ViewInput): TenantView {
         cpuLim += q('limits.cpu', c.resources?.limits?.cpu);
         memLim += q('limits.memory', c.resources?.limits?.memory);
       }
-      const tnn = key3(tenant, namespace, node);
-      v.cpuRequest.add3(TENANT_NS_NODE, tenant, namespace, node, cpuReq, tnn);
-      v.memoryRequest.add3(TENANT_NS_NODE, tenant, namespace, node, memReq, tnn);
-      v.cpuLimit.add2(TENANT_NS, tenant, namespace, cpuLim);
-      v.memoryLimit.add2(TENANT_NS, tenant, namespace, memLim);
+      const tnn = rowKey(tenant, namespace, node);
+      v.cpuRequest.addAt(tnn, TENANT_NS_NODE, cpuReq, tenant, namespace, node);
+      v.memoryRequest.addAt(tnn, TENANT_NS_NODE, memReq, tenant, namespace, node);
+      v.cpuLimit.addBy(TENANT_NS, cpuLim, tenant, namespace);
+      v.memoryLimit.addBy(TENANT_NS, memLim, tenant, namespace);
       if (phase === 'Running') {
         const pool = poolOf(node);
-        v.running.add4(TENANT_NS_NODE_POOL, tenant, namespace, node, pool, 1);
+        v.running.addBy(TENANT_NS_NODE_POOL, 1, tenant, namespace, node, pool);
         let set = tenantsOnNode.get(node);
         if (!set) tenantsOnNode.set(node, (set = new Set()));
         set.add(tenant);
@@ -424,10 +422,10 @@ export function buildView(input: ViewInput): TenantView {
       // the node comes from the watched pod; usage of a pod the watch does not know yet has no node
       const node = podsByName.get(`${namespace}/${pm.metadata.name}`)?.spec?.nodeName ?? '';
       const tenant = tenantOf(namespace);
-      const k = key3(tenant, namespace, node);
+      const k = rowKey(tenant, namespace, node);
       for (const c of pm.containers) {
-        tenantCpu.add3(TENANT_NS_NODE, tenant, namespace, node, q('usage.cpu', c.usage.cpu), k);
-        tenantMemory.add3(TENANT_NS_NODE, tenant, namespace, node, q('usage.memory', c.usage.memory), k);
+        tenantCpu.addAt(k, TENANT_NS_NODE, q('usage.cpu', c.usage.cpu), tenant, namespace, node);
+        tenantMemory.addAt(k, TENANT_NS_NODE, q('usage.memory', c.usage.memory), tenant, namespace, node);
       }
     }
     for (const nm of input.nodeUsage ?? []) {

@@ -162,41 +162,38 @@ describe('kubernetes collector against the API stand-in', () => {
     });
   });
 
-  it('does not replay restarts from before the collector started; a pod created later counts them all', async () => {
+  /** a collector started over tenant-acme's `pod`, OOM-killed `kills` times before, after its first (baseline) collection */
+  const startAfterKills = async (pod: string, kills: number) => {
     h = await setup({
       seed: (api) => {
         api.addNamespace('tenant-acme');
-        api.addPod('tenant-acme', 'odoo-old-00000', { node: 'n1' });
-        for (let i = 0; i < 3; i++) api.oomKill('tenant-acme', 'odoo-old-00000', 'odoo');
+        api.addPod('tenant-acme', pod, { node: 'n1' });
+        for (let i = 0; i < kills; i++) api.oomKill('tenant-acme', pod, 'odoo');
       },
     });
     await h.collector.start();
     await h.collector.whenSynced(10_000);
     await h.collector.collect();
+  };
+  const oomRestarts = () => value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' });
+
+  it('does not replay restarts from before the collector started; a pod created later counts them all', async () => {
+    await startAfterKills('odoo-old-00000', 3);
     // the series exists (rate() has a start) but the three old kills are not counted again
-    expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(0);
+    expect(await oomRestarts()).toBe(0);
     expect(await value('tenantscope_k8s_tenant_oomkilled_containers', { tenant: 'acme' })).toBe(1);
     h.api.addPod('tenant-acme', 'odoo-new-00000', { node: 'n1' });
     h.api.oomKill('tenant-acme', 'odoo-new-00000', 'odoo');
     h.api.oomKill('tenant-acme', 'odoo-old-00000', 'odoo');
     await vi.waitFor(async () => {
       await h.collector.collect();
-      expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(2);
+      expect(await oomRestarts()).toBe(2);
     });
   });
 
   it('keeps restart counts by container name when init-container statuses appear later (no spurious increments)', async () => {
-    h = await setup({
-      seed: (api) => {
-        api.addNamespace('tenant-acme');
-        api.addPod('tenant-acme', 'odoo-init-00000', { node: 'n1' });
-        for (let i = 0; i < 4; i++) api.oomKill('tenant-acme', 'odoo-init-00000', 'odoo');
-      },
-    });
-    await h.collector.start();
-    await h.collector.whenSynced(10_000);
-    await h.collector.collect();
-    expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(0);
+    await startAfterKills('odoo-init-00000', 4);
+    expect(await oomRestarts()).toBe(0);
     // an init container's status is listed first from now on: 'odoo' moves to the second place
     h.api.modify('pods', 'odoo-init-00000', 'tenant-acme', (o) => {
       o.status.initContainerStatuses = [{ name: 'migrate', restartCount: 0, ready: true, state: { terminated: { reason: 'Completed', exitCode: 0 } } }];
@@ -205,10 +202,10 @@ describe('kubernetes collector against the API stand-in', () => {
     await vi.waitFor(async () => {
       await h.collector.collect();
       // one new kill of 'odoo'; the new 'migrate' status (0 restarts) adds nothing
-      expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(1);
+      expect(await oomRestarts()).toBe(1);
     });
     await h.collector.collect();
-    expect(await value('tenantscope_k8s_container_restarts_total', { tenant: 'acme', reason: 'OOMKilled' })).toBe(1);
+    expect(await oomRestarts()).toBe(1);
   });
 
   it('reports backup freshness and failed runs per tenant', async () => {
