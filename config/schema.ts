@@ -211,6 +211,14 @@ const kubernetesSource = z
       .positive()
       .default(15_000)
       .describe('how often metrics.k8s.io usage is read and the tenant families are recomputed (objects themselves are watched, not polled)'),
+    usageStaleAfterMs: z
+      .number()
+      .int()
+      .positive()
+      .default(300_000)
+      .describe(
+        'how long the usage series keep their last values while metrics.k8s.io reads fail; after it they are removed, so a dashboard shows no data rather than an old value as current (default: Prometheus\' 5-minute lookback)',
+      ),
   })
   .describe('the Kubernetes API to watch');
 

@@ -23,6 +23,9 @@ import { SLIM, slimNodeUsage, slimPodUsage } from './slim.js';
 
 const SOURCE = 'kubernetes source';
 
+/** no rows: written to a family, removes every series it holds */
+const NO_ROWS: Parameters<SeriesWriter['write']>[1] = new Map();
+
 export interface KubernetesCollectorOptions {
   /** first retry delay after a failed list/watch (doubles up to backoffMaxMs) */
   backoffBaseMs?: number;
@@ -102,6 +105,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
    */
   let restartCounts = new Map<string, PodRestarts>();
   let restartBaseline = false;
+  /** when usage was last written (a good metrics.k8s.io read); undefined before one, or once the usage series were removed as stale */
+  let usageAtMs: number | undefined;
   const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
   let metricsClient: Metrics | undefined;
   let hint = '';
@@ -240,6 +245,12 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
           stale.touch(m.restarts, labels);
         }
       }
+      // a pod that lists no status this time keeps its counts: forgotten, its restarts would all
+      // count again when its statuses come back
+      for (const uid of p.unlisted) {
+        const last = restartCounts.get(uid);
+        if (last !== undefined && !counts.has(uid)) counts.set(uid, last);
+      }
       restartCounts = counts;
       restartBaseline = true;
     }
@@ -260,6 +271,13 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.tenantMemoryBytes, view.usage.tenantMemory);
       put(m.nodeCpuCores, view.usage.nodeCpu);
       put(m.nodeMemoryBytes, view.usage.nodeMemory);
+      usageAtMs = deps.clock.now();
+    } else if (usageAtMs !== undefined && deps.clock.now() - usageAtMs >= source.usageStaleAfterMs) {
+      // metrics.k8s.io has failed for longer than a scrape may show a last value as current: the
+      // usage series go (no data is unknown; an old value would read as today's)
+      for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) gauges.write(g, NO_ROWS);
+      logger.warn(`usage series removed: no metrics.k8s.io read has succeeded for ${Math.round((deps.clock.now() - usageAtMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}); they return with the next good read`);
+      usageAtMs = undefined;
     }
     // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
     // It is the only metric `stale` tracks (the gauges go through SeriesWriter), so the sweep is

@@ -230,6 +230,8 @@ export interface TenantView {
     oomKilled: Samples; // tenant, namespace
     nodeTenants: Samples; // node, node_pool
     containers: ContainerRestarts[];
+    /** pods (uid) that list no container status at all this time (being scheduled, or a status the kubelet has not reported yet) */
+    unlisted: string[];
     podCount: number;
   };
   nodes?: { info: Samples; taints: Samples; cpu: Samples; memory: Samples };
@@ -300,6 +302,7 @@ export function buildView(input: ViewInput): TenantView {
       oomKilled: new Samples(),
       nodeTenants: new Samples(),
       containers: [] as ContainerRestarts[],
+      unlisted: [] as string[],
       podCount: byUid.size,
     };
     const tenantsOnNode = new Map<string, Set<string>>();
@@ -310,8 +313,10 @@ export function buildView(input: ViewInput): TenantView {
       const phase = pod.status?.phase || 'Unknown';
       const node = pod.spec?.nodeName ?? '';
       v.phase.addBy(TENANT_NS_PHASE, 1, tenant, namespace, phase);
+      const listed = v.containers.length;
       containerRestarts(v, pod.status?.initContainerStatuses, uid, tenant, namespace);
       containerRestarts(v, pod.status?.containerStatuses, uid, tenant, namespace);
+      if (v.containers.length === listed) v.unlisted.push(uid);
       if (TERMINATED.has(phase)) return;
       podsByName.set(`${namespace}/${pod.metadata?.name ?? ''}`, pod);
       v.qos.addBy(TENANT_NS_QOS, 1, tenant, namespace, pod.status?.qosClass || 'Unknown');

@@ -21,6 +21,7 @@ interface Harness {
   registry: Registry;
   logger: ReturnType<typeof createMemoryLogger>;
   collector: KubernetesCollector;
+  clock: ManualClock;
   dir: string;
 }
 
@@ -49,12 +50,13 @@ async function setup(opts: { api?: KubeApiServer; token?: string; kubeconfigText
   });
   const registry = new Registry();
   const logger = createMemoryLogger();
+  const clock = new ManualClock(0);
   const collector = createKubernetesCollector(
     config.sources.kubernetes!,
-    { registry, resolver: createTenantResolver(config.tenancy), clock: new ManualClock(0), logger },
+    { registry, resolver: createTenantResolver(config.tenancy), clock, logger },
     { backoffBaseMs: 20, backoffMaxMs: 200 },
   );
-  const h = { api, registry, logger, collector, dir };
+  const h = { api, registry, logger, collector, clock, dir };
   cleanups.push(async () => {
     await collector.stop();
     await api.stop();
@@ -216,6 +218,36 @@ describe('kubernetes collector under API faults', () => {
     api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '500m', memory: '100Mi' }]);
     await h.collector.collect();
     expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(1);
+    expect(await cpu()).toBeCloseTo(0.5, 9);
+  });
+
+  it('usage series go once metrics.k8s.io has failed for usageStaleAfterMs, and come back with the next good read', async () => {
+    const api = await startKubeApiServer({ token: 's3cret' });
+    seed(api);
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '250m', memory: '100Mi' }]);
+    api.setNodeMetrics('node-1', { cpu: '2', memory: '4Gi' });
+    const h = await setup({ api });
+    await h.collector.start();
+    await h.collector.whenSynced(10_000);
+    await h.collector.collect();
+    const cpu = () => value(h, 'tenantscope_k8s_tenant_cpu_usage_cores', { tenant: 'globex', node: 'node-1' });
+    const nodeCpu = () => value(h, 'tenantscope_k8s_node_cpu_usage_cores', { node: 'node-1' });
+    expect(await cpu()).toBeCloseTo(0.25, 9);
+    expect(await nodeCpu()).toBe(2);
+    api.fail('metrics', '*', 500);
+    // just under the default 5 minutes: still the last value
+    h.clock.advance(299_000);
+    await h.collector.collect();
+    expect(await cpu()).toBeCloseTo(0.25, 9);
+    h.clock.advance(1_000);
+    await h.collector.collect();
+    expect(await cpu()).toBeUndefined();
+    expect(await nodeCpu()).toBeUndefined();
+    expect(await value(h, 'tenantscope_k8s_tenant_pods', { tenant: 'globex', node: 'node-1' })).toBe(1); // object families stay
+    expect(h.logger.lines.some((l) => l.includes('usage series removed') && l.includes('usageStaleAfterMs = 300000'))).toBe(true);
+    api.clearFaults();
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '500m', memory: '100Mi' }]);
+    await h.collector.collect();
     expect(await cpu()).toBeCloseTo(0.5, 9);
   });
 

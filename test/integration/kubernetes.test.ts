@@ -208,6 +208,42 @@ describe('kubernetes collector against the API stand-in', () => {
     expect(await oomRestarts()).toBe(1);
   });
 
+  it('keeps restart counts of a pod that lists no container status for a while (its kills are not counted again)', async () => {
+    await startAfterKills('odoo-gap-00000', 2);
+    h.api.oomKill('tenant-acme', 'odoo-gap-00000', 'odoo');
+    await vi.waitFor(async () => {
+      await h.collector.collect();
+      expect(await oomRestarts()).toBe(1);
+    });
+    // the kubelet reports the pod without statuses for a while (as while it is re-admitted)
+    let saved: unknown;
+    h.api.modify('pods', 'odoo-gap-00000', 'tenant-acme', (o) => {
+      saved = o.status.containerStatuses;
+      delete o.status.containerStatuses;
+    });
+    await vi.waitFor(async () => {
+      await h.collector.collect();
+      expect(await value('tenantscope_k8s_tenant_oomkilled_containers', { tenant: 'acme' })).toBeUndefined();
+    });
+    h.api.modify('pods', 'odoo-gap-00000', 'tenant-acme', (o) => {
+      o.status.containerStatuses = saved;
+    });
+    await vi.waitFor(async () => {
+      await h.collector.collect();
+      expect(await value('tenantscope_k8s_tenant_oomkilled_containers', { tenant: 'acme' })).toBe(1);
+    });
+    // the same three restarts as before the gap: nothing new. (With no container reporting it, the
+    // series was swept during the gap and is back from 0, a reset increase() reads as no increase;
+    // counted again, it would read 3.)
+    const after = (await oomRestarts()) ?? Number.NaN;
+    expect(after).toBeLessThanOrEqual(1);
+    h.api.oomKill('tenant-acme', 'odoo-gap-00000', 'odoo');
+    await vi.waitFor(async () => {
+      await h.collector.collect();
+      expect(await oomRestarts()).toBe(after + 1);
+    });
+  });
+
   it('reports backup freshness and failed runs per tenant', async () => {
     const t0 = new Date('2026-11-21T02:00:00Z');
     h = await setup({
