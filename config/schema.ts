@@ -217,7 +217,7 @@ const kubernetesSource = z
       .positive()
       .default(300_000)
       .describe(
-        'how long the usage series keep their last values while metrics.k8s.io reads fail; after it they are removed, so a dashboard shows no data rather than an old value as current (default: Prometheus\' 5-minute lookback)',
+        'how long the usage series keep their last values while metrics.k8s.io reads fail (at least two metricsIntervalMs); after it they are removed, so a dashboard shows no data rather than an old value as current (default: Prometheus\' 5-minute lookback)',
       ),
   })
   .describe('the Kubernetes API to watch');

@@ -92,6 +92,11 @@ const LISTERS: Record<WatchedResource, { path: string; list: Lister; backup?: tr
 interface PodRestarts {
   names: string[];
   counts: number[];
+  /**
+   * the pod listed no status in the baseline view: its containers' first counts, whenever they
+   * come, are baselines too (restarts from before the collector started are not counted)
+   */
+  fromBaseline?: boolean;
 }
 
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
@@ -107,6 +112,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   let restartBaseline = false;
   /** when usage was last written (a good metrics.k8s.io read); undefined before one, or once the usage series were removed as stale */
   let usageAtMs: number | undefined;
+  /** the usage series were removed as stale and have not been written since */
+  let usageRemoved = false;
   const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
   let metricsClient: Metrics | undefined;
   let hint = '';
@@ -178,7 +185,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   /**
    * This tick's metrics.k8s.io items; undefined when the poll failed. They are not kept past the
    * tick (at 10,000 pods, a few MiB for the process' life): after a failed poll the view has no usage,
-   * and write() leaves the usage series as they were, so they do not blink.
+   * and write() leaves the usage series as they were, so they do not blink — until usageStaleAfterMs.
    */
   const readUsage = async (): Promise<{ pods: PodUsage[]; nodes: NodeUsage[] } | undefined> => {
     if (!metricsClient) return undefined;
@@ -197,7 +204,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       if (typed.message !== metricsError?.message) logger.warn(typed.message, { resource: what, status });
       metricsError = typed;
       m.metricsApiUp.set(0);
-      // no usage this tick: write() keeps the usage series as they were (one failed poll must not make them blink)
+      // no usage this tick: write() keeps the usage series as they were (one failed poll must not
+      // make them blink), until sources.kubernetes.usageStaleAfterMs
       return undefined;
     }
   };
@@ -221,6 +229,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.nodeTenants, p.nodeTenants);
       // pods not in this view are forgotten: a pod seen again later starts from zero
       const counts = new Map<string, PodRestarts>();
+      /** pods listed for the first time since a baseline view that had no status of theirs */
+      const lateListed: PodRestarts[] = [];
       for (const c of p.containers) {
         let last = counts.get(c.pod);
         if (last === undefined) counts.set(c.pod, (last = restartCounts.get(c.pod) ?? { names: [], counts: [] }));
@@ -237,7 +247,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
         // Restarts between two ticks are attributed to the latest termination reason.
         // after the baseline view a container without a count counts from zero (CounterDeltas.deltaFromZero)
         const known = last.counts[at]!;
-        const d = observedIncrement(Number.isNaN(known) ? (restartBaseline ? 0 : undefined) : known, c.restarts);
+        if (last.fromBaseline) lateListed.push(last);
+        const d = observedIncrement(Number.isNaN(known) ? (restartBaseline && !last.fromBaseline ? 0 : undefined) : known, c.restarts);
         if (Number.isFinite(c.restarts)) last.counts[at] = c.restarts;
         if (c.restarts > 0) {
           const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
@@ -245,11 +256,15 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
           stale.touch(m.restarts, labels);
         }
       }
+      for (const r of lateListed) r.fromBaseline = false;
       // a pod that lists no status this time keeps its counts: forgotten, its restarts would all
-      // count again when its statuses come back
+      // count again when its statuses come back; one without a status in the baseline view is
+      // remembered as such, so its first counts are baselines too
       for (const uid of p.unlisted) {
         const last = restartCounts.get(uid);
-        if (last !== undefined && !counts.has(uid)) counts.set(uid, last);
+        if (last !== undefined) {
+          if (!counts.has(uid)) counts.set(uid, last);
+        } else if (!restartBaseline) counts.set(uid, { names: [], counts: [], fromBaseline: true });
       }
       restartCounts = counts;
       restartBaseline = true;
@@ -271,13 +286,25 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.tenantMemoryBytes, view.usage.tenantMemory);
       put(m.nodeCpuCores, view.usage.nodeCpu);
       put(m.nodeMemoryBytes, view.usage.nodeMemory);
+      if (usageRemoved) logger.info('usage series back: metrics.k8s.io read again');
+      usageRemoved = false;
       usageAtMs = deps.clock.now();
-    } else if (usageAtMs !== undefined && deps.clock.now() - usageAtMs >= source.usageStaleAfterMs) {
-      // metrics.k8s.io has failed for longer than a scrape may show a last value as current: the
-      // usage series go (no data is unknown; an old value would read as today's)
-      for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) gauges.write(g, NO_ROWS);
-      logger.warn(`usage series removed: no metrics.k8s.io read has succeeded for ${Math.round((deps.clock.now() - usageAtMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}); they return with the next good read`);
-      usageAtMs = undefined;
+    } else if (usageAtMs !== undefined) {
+      const now = deps.clock.now();
+      // a clock stepped back does not stretch the wait
+      if (now < usageAtMs) usageAtMs = now;
+      // never before two intervals: one failed poll must not make the series blink
+      const staleAfterMs = Math.max(source.usageStaleAfterMs, 2 * source.metricsIntervalMs);
+      if (now - usageAtMs >= staleAfterMs) {
+        // metrics.k8s.io has failed for longer than a scrape may show a last value as current: the
+        // usage series go (no data is unknown; an old value would read as today's)
+        for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) gauges.write(g, NO_ROWS);
+        logger.warn(
+          `usage series removed: no metrics.k8s.io read has succeeded for ${Math.round((now - usageAtMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}, at least two metricsIntervalMs); last error: ${metricsError?.message ?? 'unknown'} — check metrics-server and its APIService v1beta1.metrics.k8s.io; the series return with the next good read`,
+        );
+        usageRemoved = true;
+        usageAtMs = undefined;
+      }
     }
     // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
     // It is the only metric `stale` tracks (the gauges go through SeriesWriter), so the sweep is
