@@ -99,6 +99,17 @@ interface PodRestarts {
   fromBaseline?: boolean;
 }
 
+/** the tenant (pods) or node half of the usage families, read from its own metrics.k8s.io list */
+interface UsageHalf {
+  resource: MetricsResource;
+  /** when its series were last written (a good read); undefined before one, or once they were removed as stale */
+  atMs: number | undefined;
+  /** its series were removed as stale and not written since */
+  removed: boolean;
+  /** the last read's error; undefined after a good read */
+  error: SourceError | undefined;
+}
+
 export function createKubernetesCollector(source: KubernetesSourceConfig, deps: CollectorDeps, opts: KubernetesCollectorOptions = {}): KubernetesCollector {
   const { logger, resolver } = deps;
   const m = opts.metrics ?? kubernetesMetricsFor(deps.registry);
@@ -110,17 +121,14 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
    */
   let restartCounts = new Map<string, PodRestarts>();
   let restartBaseline = false;
-  /** when usage was last written (a good metrics.k8s.io read); undefined before one, or once the usage series were removed as stale */
-  let usageAtMs: number | undefined;
-  /** the usage series were removed as stale and have not been written since */
-  let usageRemoved = false;
+  const podUsageHalf: UsageHalf = { resource: 'pods.metrics.k8s.io', atMs: undefined, removed: false, error: undefined };
+  const nodeUsageHalf: UsageHalf = { resource: 'nodes.metrics.k8s.io', atMs: undefined, removed: false, error: undefined };
   const reflectors = new Map<WatchedResource, Reflector<KubernetesObject>>();
   let metricsClient: Metrics | undefined;
   let hint = '';
   let loop: Loop | undefined;
   // set by namespace events, cleared by learnNamespaces (which a microtask runs right after a burst)
   let namespacesDirty = false;
-  let metricsError: SourceError | undefined;
   const denied = new Set<string>();
 
   const learnNamespaces = () => {
@@ -183,31 +191,61 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
   };
 
   /**
-   * This tick's metrics.k8s.io items; undefined when the poll failed. They are not kept past the
-   * tick (at 10,000 pods, a few MiB for the process' life): after a failed poll the view has no usage,
-   * and write() leaves the usage series as they were, so they do not blink — until usageStaleAfterMs.
+   * One metrics.k8s.io list (pods or nodes) this tick; undefined when the read failed. Each list is
+   * read on its own, so a denial or failure of one (a ClusterRole granting pods.metrics.k8s.io only)
+   * does not hold back the families of the other. The items are not kept past the tick (at 10,000
+   * pods, a few MiB for the process' life): after a failed read the view has no usage of that half,
+   * and write() leaves its series as they were, so they do not blink — until usageStaleAfterMs.
    */
-  const readUsage = async (): Promise<{ pods: PodUsage[]; nodes: NodeUsage[] } | undefined> => {
-    if (!metricsClient) return undefined;
-    let what: MetricsResource = 'pods.metrics.k8s.io';
+  const readMetricsList = async <T>(half: UsageHalf, read: () => Promise<{ items: T[] }>): Promise<T[] | undefined> => {
     try {
-      const pods = await metricsClient.getPodMetrics();
-      what = 'nodes.metrics.k8s.io';
-      const nodes = await metricsClient.getNodeMetrics();
-      metricsError = undefined;
-      m.metricsApiUp.set(1);
-      return { pods: pods.items.map(slimPodUsage), nodes: nodes.items.map(slimNodeUsage) };
+      const { items } = await read();
+      half.error = undefined;
+      return items;
     } catch (err) {
       const status = statusOf(err);
-      m.apiErrors.inc({ resource: what, verb: 'list', code: String(status) });
-      const typed = apiError(SOURCE, what, 'list', err, hint);
-      if (typed.message !== metricsError?.message) logger.warn(typed.message, { resource: what, status });
-      metricsError = typed;
-      m.metricsApiUp.set(0);
-      // no usage this tick: write() keeps the usage series as they were (one failed poll must not
-      // make them blink), until sources.kubernetes.usageStaleAfterMs
+      m.apiErrors.inc({ resource: half.resource, verb: 'list', code: String(status) });
+      const typed = apiError(SOURCE, half.resource, 'list', err, hint);
+      if (typed.message !== half.error?.message) logger.warn(typed.message, { resource: half.resource, status });
+      half.error = typed;
       return undefined;
     }
+  };
+  const readUsage = async (): Promise<{ pods: PodUsage[] | undefined; nodes: NodeUsage[] | undefined } | undefined> => {
+    const client = metricsClient;
+    if (!client) return undefined;
+    const pods = await readMetricsList(podUsageHalf, () => client.getPodMetrics());
+    const nodes = await readMetricsList(nodeUsageHalf, () => client.getNodeMetrics());
+    m.metricsApiUp.set(pods && nodes ? 1 : 0);
+    return { pods: pods?.map(slimPodUsage), nodes: nodes?.map(slimNodeUsage) };
+  };
+
+  /**
+   * Writes one half of the usage families when its list was read; otherwise keeps its series as they
+   * were until they are older than usageStaleAfterMs (never less than two intervals: one failed poll
+   * must not make them blink), then removes them: no data is unknown, an old value would read as
+   * today's. They return with the next good read.
+   */
+  const writeUsageHalf = (half: UsageHalf, families: [Gauge, Samples | undefined][]): void => {
+    const now = deps.clock.now();
+    if (families[0]![1]) {
+      for (const [g, samples] of families) gauges.write(g, samples!.rows);
+      if (half.removed) logger.info(`usage series back: ${half.resource} read again`, { resource: half.resource });
+      half.removed = false;
+      half.atMs = now;
+      return;
+    }
+    if (half.atMs === undefined) return;
+    // a clock stepped back does not stretch the wait
+    if (now < half.atMs) half.atMs = now;
+    if (now - half.atMs < Math.max(source.usageStaleAfterMs, 2 * source.metricsIntervalMs)) return;
+    for (const [g] of families) gauges.write(g, NO_ROWS);
+    logger.warn(
+      `usage series removed: no ${half.resource} read has succeeded for ${Math.round((now - half.atMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}, at least two metricsIntervalMs); last error: ${half.error?.message ?? 'unknown'} — check metrics-server and its APIService v1beta1.metrics.k8s.io; the series return with the next good read`,
+      { resource: half.resource },
+    );
+    half.removed = true;
+    half.atMs = undefined;
   };
 
   const write = (view: TenantView) => {
@@ -281,31 +319,14 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.backupFailedRuns, view.backups.failedRuns);
       put(m.backupLastFailure, view.backups.lastFailure);
     }
-    if (view.usage) {
-      put(m.tenantCpuCores, view.usage.tenantCpu);
-      put(m.tenantMemoryBytes, view.usage.tenantMemory);
-      put(m.nodeCpuCores, view.usage.nodeCpu);
-      put(m.nodeMemoryBytes, view.usage.nodeMemory);
-      if (usageRemoved) logger.info('usage series back: metrics.k8s.io read again');
-      usageRemoved = false;
-      usageAtMs = deps.clock.now();
-    } else if (usageAtMs !== undefined) {
-      const now = deps.clock.now();
-      // a clock stepped back does not stretch the wait
-      if (now < usageAtMs) usageAtMs = now;
-      // never before two intervals: one failed poll must not make the series blink
-      const staleAfterMs = Math.max(source.usageStaleAfterMs, 2 * source.metricsIntervalMs);
-      if (now - usageAtMs >= staleAfterMs) {
-        // metrics.k8s.io has failed for longer than a scrape may show a last value as current: the
-        // usage series go (no data is unknown; an old value would read as today's)
-        for (const g of [m.tenantCpuCores, m.tenantMemoryBytes, m.nodeCpuCores, m.nodeMemoryBytes]) gauges.write(g, NO_ROWS);
-        logger.warn(
-          `usage series removed: no metrics.k8s.io read has succeeded for ${Math.round((now - usageAtMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}, at least two metricsIntervalMs); last error: ${metricsError?.message ?? 'unknown'} — check metrics-server and its APIService v1beta1.metrics.k8s.io; the series return with the next good read`,
-        );
-        usageRemoved = true;
-        usageAtMs = undefined;
-      }
-    }
+    writeUsageHalf(podUsageHalf, [
+      [m.tenantCpuCores, view.usage?.tenantCpu],
+      [m.tenantMemoryBytes, view.usage?.tenantMemory],
+    ]);
+    writeUsageHalf(nodeUsageHalf, [
+      [m.nodeCpuCores, view.usage?.nodeCpu],
+      [m.nodeMemoryBytes, view.usage?.nodeMemory],
+    ]);
     // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
     // It is the only metric `stale` tracks (the gauges go through SeriesWriter), so the sweep is
     // scoped by whether pods are synced: unsynced, its series are kept as they were.
@@ -380,6 +401,6 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
     status() {
       return [...reflectors.entries()].map(([resource, r]) => ({ resource, synced: r.synced, healthy: r.healthy, objects: r.size, relists: r.relists, resourceVersion: r.version, error: r.lastError?.message }));
     },
-    metricsApiError: () => metricsError,
+    metricsApiError: () => podUsageHalf.error ?? nodeUsageHalf.error,
   };
 }

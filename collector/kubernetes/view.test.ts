@@ -124,11 +124,19 @@ describe('buildView', () => {
         onInvalidQuantity: (f) => bad.push(f),
       }),
     );
-    expect(v.usage!.tenantCpu.get({ tenant: 'a', namespace: 'tenant-a', node: 'n1' })).toBeCloseTo(0.000704595);
-    expect(v.usage!.tenantMemory.get({ tenant: 'a', namespace: 'tenant-a', node: 'n1' })).toBe(24716 * 1024);
-    expect(v.usage!.tenantMemory.get({ tenant: 'b', namespace: 'erp-b', node: '' })).toBe(2 ** 20);
-    expect(v.usage!.nodeCpu.get({ node: 'n1', node_pool: 'pool-x' })).toBe(2);
+    expect(v.usage!.tenantCpu!.get({ tenant: 'a', namespace: 'tenant-a', node: 'n1' })).toBeCloseTo(0.000704595);
+    expect(v.usage!.tenantMemory!.get({ tenant: 'a', namespace: 'tenant-a', node: 'n1' })).toBe(24716 * 1024);
+    expect(v.usage!.tenantMemory!.get({ tenant: 'b', namespace: 'erp-b', node: '' })).toBe(2 ** 20);
+    expect(v.usage!.nodeCpu!.get({ node: 'n1', node_pool: 'pool-x' })).toBe(2);
     expect(bad).toEqual(['usage.cpu']);
+  });
+
+  it('builds each half of the usage from its own list: nodes read, pods not, gives node usage only', () => {
+    const v = buildView(input({ pods: [pod('tenant-a', 'n1', { name: 'web' })], nodeUsage: [{ metadata: { name: 'n1' }, usage: { cpu: '2', memory: '4Gi' } }] }));
+    expect(v.usage!.nodeCpu!.get({ node: 'n1', node_pool: 'pool-x' })).toBe(2);
+    expect(v.usage!.tenantCpu).toBeUndefined();
+    expect(v.usage!.tenantMemory).toBeUndefined();
+    expect(buildView(input({ pods: [pod('tenant-a', 'n1', { name: 'web' })] })).usage).toBeUndefined();
   });
 
   it('sums ResourceQuota hard and used per tenant namespace', () => {

@@ -237,7 +237,8 @@ export interface TenantView {
   nodes?: { info: Samples; taints: Samples; cpu: Samples; memory: Samples };
   quotas?: Samples; // tenant, namespace, quota, resource, type
   backups?: { lastSuccess: Samples; failedRuns: Samples; lastFailure: Samples };
-  usage?: { tenantCpu: Samples; tenantMemory: Samples; nodeCpu: Samples; nodeMemory: Samples };
+  /** each half only when its metrics.k8s.io list was read (pods: the tenant families; nodes: the node families) */
+  usage?: { tenantCpu?: Samples; tenantMemory?: Samples; nodeCpu?: Samples; nodeMemory?: Samples };
 }
 
 /** a pod's containers' restart state, and its OOM kills, into the view */
@@ -417,12 +418,11 @@ export function buildView(input: ViewInput): TenantView {
     view.backups = { lastSuccess, failedRuns, lastFailure };
   }
 
-  if (input.podUsage || input.nodeUsage) {
-    const tenantCpu = new Samples();
-    const tenantMemory = new Samples();
-    const nodeCpu = new Samples();
-    const nodeMemory = new Samples();
-    for (const pm of input.podUsage ?? []) {
+  const usage: NonNullable<TenantView['usage']> = {};
+  if (input.podUsage) {
+    const tenantCpu = (usage.tenantCpu = new Samples());
+    const tenantMemory = (usage.tenantMemory = new Samples());
+    for (const pm of input.podUsage) {
       const namespace = pm.metadata.namespace;
       // the node comes from the watched pod; usage of a pod the watch does not know yet has no node
       const node = podsByName.get(`${namespace}/${pm.metadata.name}`)?.spec?.nodeName ?? '';
@@ -433,13 +433,17 @@ export function buildView(input: ViewInput): TenantView {
         tenantMemory.addAt(k, TENANT_NS_NODE, q('usage.memory', c.usage.memory), tenant, namespace, node);
       }
     }
-    for (const nm of input.nodeUsage ?? []) {
+  }
+  if (input.nodeUsage) {
+    const nodeCpu = (usage.nodeCpu = new Samples());
+    const nodeMemory = (usage.nodeMemory = new Samples());
+    for (const nm of input.nodeUsage) {
       const labels = { node: nm.metadata.name, node_pool: poolOf(nm.metadata.name) };
       nodeCpu.add(labels, q('usage.cpu', nm.usage.cpu));
       nodeMemory.add(labels, q('usage.memory', nm.usage.memory));
     }
-    view.usage = { tenantCpu, tenantMemory, nodeCpu, nodeMemory };
   }
+  if (input.podUsage || input.nodeUsage) view.usage = usage;
 
   return view;
 }

@@ -199,16 +199,25 @@ describe('kubernetes collector under API faults', () => {
     expect(await value(h, 'tenantscope_k8s_tenant_pods', { tenant: 'globex', node: 'node-1' })).toBe(1);
   });
 
-  it('a failed metrics.k8s.io poll keeps the last usage series (no blink); the next good poll replaces them', async () => {
+  /** a collector over the seed with usage for globex's pod (250m) and node-1 (2 cores), after its first collection */
+  const startWithUsage = async () => {
     const api = await startKubeApiServer({ token: 's3cret' });
     seed(api);
     api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '250m', memory: '100Mi' }]);
+    api.setNodeMetrics('node-1', { cpu: '2', memory: '4Gi' });
     const h = await setup({ api });
     await h.collector.start();
     await h.collector.whenSynced(10_000);
     await h.collector.collect();
     const cpu = () => value(h, 'tenantscope_k8s_tenant_cpu_usage_cores', { tenant: 'globex', node: 'node-1' });
+    const nodeCpu = () => value(h, 'tenantscope_k8s_node_cpu_usage_cores', { node: 'node-1', node_pool: 'pool-a' });
     expect(await cpu()).toBeCloseTo(0.25, 9);
+    expect(await nodeCpu()).toBe(2);
+    return { api, h, cpu, nodeCpu };
+  };
+
+  it('a failed metrics.k8s.io poll keeps the last usage series (no blink); the next good poll replaces them', async () => {
+    const { api, h, cpu } = await startWithUsage();
     api.fail('metrics', '*', 500);
     await h.collector.collect();
     await h.collector.collect();
@@ -222,18 +231,7 @@ describe('kubernetes collector under API faults', () => {
   });
 
   it('usage series go once metrics.k8s.io has failed for usageStaleAfterMs (at least two intervals), and come back with the next good read', async () => {
-    const api = await startKubeApiServer({ token: 's3cret' });
-    seed(api);
-    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '250m', memory: '100Mi' }]);
-    api.setNodeMetrics('node-1', { cpu: '2', memory: '4Gi' });
-    const h = await setup({ api });
-    await h.collector.start();
-    await h.collector.whenSynced(10_000);
-    await h.collector.collect();
-    const cpu = () => value(h, 'tenantscope_k8s_tenant_cpu_usage_cores', { tenant: 'globex', node: 'node-1' });
-    const nodeCpu = () => value(h, 'tenantscope_k8s_node_cpu_usage_cores', { node: 'node-1' });
-    expect(await cpu()).toBeCloseTo(0.25, 9);
-    expect(await nodeCpu()).toBe(2);
+    const { api, h, cpu, nodeCpu } = await startWithUsage();
     api.fail('metrics', '*', 500);
     // usageStaleAfterMs is the default 5 min, but this harness polls hourly (metricsIntervalMs):
     // the series stay for two intervals, so that one failed poll does not make them blink
@@ -251,16 +249,37 @@ describe('kubernetes collector under API faults', () => {
     expect(await cpu()).toBeUndefined();
     expect(await nodeCpu()).toBeUndefined();
     expect(await value(h, 'tenantscope_k8s_tenant_pods', { tenant: 'globex', node: 'node-1' })).toBe(1); // object families stay
+    // one warning per half (tenant and node usage), each naming the setting and the last error
     const removed = h.logger.lines.filter((l) => l.includes('usage series removed'));
-    expect(removed).toHaveLength(1);
-    expect(removed[0]).toContain('usageStaleAfterMs = 300000');
-    expect(removed[0]).toContain('pods.metrics.k8s.io'); // the last error
+    expect(removed).toEqual([expect.stringContaining('no pods.metrics.k8s.io read'), expect.stringContaining('no nodes.metrics.k8s.io read')]);
+    for (const l of removed) expect(l).toMatch(/usageStaleAfterMs = 300000.*last error: kubernetes source: list (pods|nodes)\.metrics\.k8s\.io: HTTP 500/);
     await h.collector.collect();
-    expect(h.logger.lines.filter((l) => l.includes('usage series removed'))).toHaveLength(1); // once per outage
+    expect(h.logger.lines.filter((l) => l.includes('usage series removed'))).toHaveLength(2); // once per outage
     api.clearFaults();
     api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '500m', memory: '100Mi' }]);
     await h.collector.collect();
     expect(await cpu()).toBeCloseTo(0.5, 9);
+  });
+
+  it('a denied nodes.metrics.k8s.io list holds back only the node usage: tenant usage flows, node usage expires alone', async () => {
+    const { api, h, cpu, nodeCpu } = await startWithUsage();
+    api.fail('nodes.metrics', 'list', 403);
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '500m', memory: '100Mi' }]);
+    await h.collector.collect();
+    expect(await cpu()).toBeCloseTo(0.5, 9); // the tenant half is read and written
+    expect(await nodeCpu()).toBe(2); // the node half keeps its last value
+    expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(0);
+    expect(h.collector.metricsApiError()?.message).toContain('grant "list" on "nodes" in apiGroup "metrics.k8s.io"');
+    h.clock.advance(7_200_000); // two of this harness' hourly intervals
+    await h.collector.collect();
+    expect(await nodeCpu()).toBeUndefined();
+    expect(await cpu()).toBeCloseTo(0.5, 9);
+    expect(h.logger.lines.filter((l) => l.includes('usage series removed'))).toEqual([expect.stringContaining('no nodes.metrics.k8s.io read has succeeded')]);
+    api.clearFaults();
+    await h.collector.collect();
+    expect(await nodeCpu()).toBe(2);
+    expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(1);
+    expect(h.collector.metricsApiError()).toBeUndefined();
   });
 
   it('429 on a list waits for Retry-After before retrying', async () => {

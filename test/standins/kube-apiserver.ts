@@ -64,7 +64,8 @@ interface Watcher {
 }
 
 interface Fault {
-  resource: Resource | 'metrics' | '*';
+  /** 'metrics': both metrics.k8s.io lists; 'pods.metrics' or 'nodes.metrics': that one only */
+  resource: Resource | 'metrics' | 'pods.metrics' | 'nodes.metrics' | '*';
   verb: Verb | '*';
   status: 401 | 403 | 429 | 500;
   retryAfterSeconds: number | undefined;
@@ -502,7 +503,7 @@ export class KubeApiServer {
     // metrics.k8s.io
     const mm = /^\/apis\/metrics\.k8s\.io\/v1beta1\/(?:namespaces\/([^/]+)\/)?(pods|nodes)$/.exec(u.pathname);
     if (mm) {
-      const f = this.takeFault('metrics', 'list');
+      const f = this.takeFault('metrics', 'list') ?? this.takeFault(`${mm[2] as 'pods' | 'nodes'}.metrics`, 'list');
       if (f) return this.sendFault(res, f, mm[2]!, 'metrics.k8s.io', 'list', mm[1]);
       return this.metricsList(res, mm[2] as 'pods' | 'nodes', mm[1]);
     }
