@@ -41,7 +41,7 @@ export interface KubernetesCollector extends Collector {
   whenSynced(timeoutMs?: number): Promise<void>;
   /** per-resource state, for /healthz and tests */
   status(): { resource: WatchedResource; synced: boolean; healthy: boolean; objects: number; relists: number; resourceVersion: string; error: string | undefined }[];
-  /** the current error of the metrics.k8s.io read, if any */
+  /** the current error of the metrics.k8s.io pods list, else of its nodes list; undefined when both were read */
   metricsApiError(): SourceError | undefined;
 }
 
@@ -206,6 +206,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       const status = statusOf(err);
       m.apiErrors.inc({ resource: half.resource, verb: 'list', code: String(status) });
       const typed = apiError(SOURCE, half.resource, 'list', err, hint);
+      // one warning per kind of failure, not one per tick while it lasts
       if (typed.message !== half.error?.message) logger.warn(typed.message, { resource: half.resource, status });
       half.error = typed;
       return undefined;
@@ -226,10 +227,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
    * must not make them blink), then removes them: no data is unknown, an old value would read as
    * today's. They return with the next good read.
    */
-  const writeUsageHalf = (half: UsageHalf, families: [Gauge, Samples | undefined][]): void => {
+  const writeUsageHalf = (half: UsageHalf, families: readonly Gauge[], samples: readonly Samples[] | undefined): void => {
     const now = deps.clock.now();
-    if (families[0]![1]) {
-      for (const [g, samples] of families) gauges.write(g, samples!.rows);
+    if (samples) {
+      families.forEach((g, i) => gauges.write(g, samples[i]!.rows));
       if (half.removed) logger.info(`usage series back: ${half.resource} read again`, { resource: half.resource });
       half.removed = false;
       half.atMs = now;
@@ -239,7 +240,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
     // a clock stepped back does not stretch the wait
     if (now < half.atMs) half.atMs = now;
     if (now - half.atMs < Math.max(source.usageStaleAfterMs, 2 * source.metricsIntervalMs)) return;
-    for (const [g] of families) gauges.write(g, NO_ROWS);
+    for (const g of families) gauges.write(g, NO_ROWS);
     logger.warn(
       `usage series removed: no ${half.resource} read has succeeded for ${Math.round((now - half.atMs) / 1000)} s (sources.kubernetes.usageStaleAfterMs = ${source.usageStaleAfterMs}, at least two metricsIntervalMs); last error: ${half.error?.message ?? 'unknown'} — check metrics-server and its APIService v1beta1.metrics.k8s.io; the series return with the next good read`,
       { resource: half.resource },
@@ -319,14 +320,9 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       put(m.backupFailedRuns, view.backups.failedRuns);
       put(m.backupLastFailure, view.backups.lastFailure);
     }
-    writeUsageHalf(podUsageHalf, [
-      [m.tenantCpuCores, view.usage?.tenantCpu],
-      [m.tenantMemoryBytes, view.usage?.tenantMemory],
-    ]);
-    writeUsageHalf(nodeUsageHalf, [
-      [m.nodeCpuCores, view.usage?.nodeCpu],
-      [m.nodeMemoryBytes, view.usage?.nodeMemory],
-    ]);
+    const u = view.usage;
+    writeUsageHalf(podUsageHalf, [m.tenantCpuCores, m.tenantMemoryBytes], u?.tenantCpu && u.tenantMemory ? [u.tenantCpu, u.tenantMemory] : undefined);
+    writeUsageHalf(nodeUsageHalf, [m.nodeCpuCores, m.nodeMemoryBytes], u?.nodeCpu && u.nodeMemory ? [u.nodeCpu, u.nodeMemory] : undefined);
     // the restarts counter is inc()'d per container, not set from a view row: swept by label set.
     // It is the only metric `stale` tracks (the gauges go through SeriesWriter), so the sweep is
     // scoped by whether pods are synced: unsynced, its series are kept as they were.
@@ -341,6 +337,14 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       const x = reflectors.get(r);
       return x?.synced ? x.values() : undefined;
     };
+    // Usage joins the watched pods and nodes: none before they are listed (it would carry no node),
+    // and an empty list while pods or nodes exist (a metrics-server that has just restarted) is no
+    // read: the series keep their last values rather than blink
+    const usable = <T>(items: T[] | undefined, r: WatchedResource): T[] | undefined => {
+      const x = reflectors.get(r);
+      if (!items || !x?.synced) return undefined;
+      return items.length > 0 || x.size === 0 ? items : undefined;
+    };
     const view = buildView({
       resolver,
       nodePoolLabels: source.nodePoolLabels,
@@ -350,8 +354,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       quotas: synced('resourcequotas'),
       jobs: synced('jobs'),
       cronjobs: synced('cronjobs'),
-      podUsage: usage?.pods,
-      nodeUsage: usage?.nodes,
+      podUsage: usable(usage?.pods, 'pods'),
+      nodeUsage: usable(usage?.nodes, 'nodes'),
       onInvalidQuantity: (field) => m.invalidQuantities.inc({ field }),
     });
     write(view);

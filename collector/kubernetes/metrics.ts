@@ -50,7 +50,7 @@ export function createKubernetesMetrics(registry: Registry) {
     relists: new Counter({ name: 'tenantscope_k8s_relists_total', help: 'full lists of a resource, by reason (initial, gone = 410, disconnect, error)', labelNames: ['resource', 'reason'], registers: r }),
     apiErrors: new Counter({ name: 'tenantscope_k8s_api_errors_total', help: 'failed API requests by resource, verb and HTTP status (0 = transport)', labelNames: ['resource', 'verb', 'code'], registers: r }),
     apiDenied: new Gauge({ name: 'tenantscope_k8s_api_denied', help: '1 while the API answers 401/403 for the verb on the resource (see the log for the grant to add)', labelNames: ['resource', 'verb'], registers: r }),
-    metricsApiUp: new Gauge({ name: 'tenantscope_k8s_metrics_api_up', help: '1 when the last metrics.k8s.io read succeeded', registers: r }),
+    metricsApiUp: new Gauge({ name: 'tenantscope_k8s_metrics_api_up', help: '1 when both metrics.k8s.io lists (pods and nodes) were read in the last poll', registers: r }),
     invalidQuantities: new Counter({ name: 'tenantscope_k8s_invalid_quantities_total', help: 'resource quantities that could not be parsed, by field', labelNames: ['field'], registers: r }),
   };
 }

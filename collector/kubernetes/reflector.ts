@@ -105,7 +105,29 @@ export function apiError(source: string, resource: WatchedResource | MetricsReso
   if (status === 0) {
     return new SourceError(source, `${verb} ${what.label}`, `${describeError(err)} — is the API server reachable from the collector? (sources.kubernetes)`, { cause: err, code: 'TS_SOURCE_UNREACHABLE' });
   }
-  return new SourceError(source, `${verb} ${what.label}`, `HTTP ${status}: ${describeError(err)}`, { cause: err });
+  return new SourceError(source, `${verb} ${what.label}`, `HTTP ${status}: ${errorDetail(err)} — the API server answered with an error; retried on the next attempt`, { cause: err });
+}
+
+/**
+ * What an API error says: the Kubernetes Status' reason and message when the body is one, else the
+ * message client-node gives. Not client-node's whole text, which dumps the response headers: their
+ * `date` changes every second, so two reports of one failure would never read alike.
+ */
+export function errorDetail(err: unknown): string {
+  let body = (err as { body?: unknown } | undefined)?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      // not JSON: the message below
+    }
+  }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    const { message, reason } = body as { message: string; reason?: unknown };
+    return typeof reason === 'string' && reason ? `${reason}: ${message}` : message;
+  }
+  const text = describeError(err);
+  return /^Message: (.*)$/m.exec(text)?.[1] ?? text.split('\n')[0]!;
 }
 
 function uidOf(o: KubernetesObject): string {

@@ -251,8 +251,12 @@ describe('kubernetes collector under API faults', () => {
     expect(await value(h, 'tenantscope_k8s_tenant_pods', { tenant: 'globex', node: 'node-1' })).toBe(1); // object families stay
     // one warning per half (tenant and node usage), each naming the setting and the last error
     const removed = h.logger.lines.filter((l) => l.includes('usage series removed'));
-    expect(removed).toEqual([expect.stringContaining('no pods.metrics.k8s.io read'), expect.stringContaining('no nodes.metrics.k8s.io read')]);
-    for (const l of removed) expect(l).toMatch(/usageStaleAfterMs = 300000.*last error: kubernetes source: list (pods|nodes)\.metrics\.k8s\.io: HTTP 500/);
+    expect(removed).toHaveLength(2);
+    expect(removed[0]).toMatch(/no pods\.metrics\.k8s\.io read .*usageStaleAfterMs = 300000.*last error: kubernetes source: list pods\.metrics\.k8s\.io: HTTP 500: InternalError: Internal error occurred: stand-in fault/);
+    expect(removed[1]).toMatch(/no nodes\.metrics\.k8s\.io read .*usageStaleAfterMs = 300000.*last error: kubernetes source: list nodes\.metrics\.k8s\.io: HTTP 500: InternalError/);
+    // the failure itself was reported once per list over the six failing polls, not once per poll
+    expect(h.logger.lines.filter((l) => l.includes('list pods.metrics.k8s.io: HTTP 500') && !l.includes('usage series removed'))).toHaveLength(1);
+    expect(h.logger.lines.filter((l) => l.includes('list nodes.metrics.k8s.io: HTTP 500') && !l.includes('usage series removed'))).toHaveLength(1);
     await h.collector.collect();
     expect(h.logger.lines.filter((l) => l.includes('usage series removed'))).toHaveLength(2); // once per outage
     api.clearFaults();
@@ -280,6 +284,18 @@ describe('kubernetes collector under API faults', () => {
     expect(await nodeCpu()).toBe(2);
     expect(await value(h, 'tenantscope_k8s_metrics_api_up', {})).toBe(1);
     expect(h.collector.metricsApiError()).toBeUndefined();
+    // the node half came back; the tenant half never went
+    expect(h.logger.lines.filter((l) => l.includes('usage series back'))).toEqual([expect.stringContaining('usage series back: nodes.metrics.k8s.io read again')]);
+  });
+
+  it('an empty pods metrics list while pods exist (metrics-server just restarted) keeps the last tenant usage', async () => {
+    const { api, h, cpu } = await startWithUsage();
+    api.deletePodMetrics('tenant-globex', 'odoo-bbbbb-00000');
+    await h.collector.collect();
+    expect(await cpu()).toBeCloseTo(0.25, 9);
+    api.setPodMetrics('tenant-globex', 'odoo-bbbbb-00000', [{ name: 'odoo', cpu: '750m', memory: '100Mi' }]);
+    await h.collector.collect();
+    expect(await cpu()).toBeCloseTo(0.75, 9);
   });
 
   it('429 on a list waits for Retry-After before retrying', async () => {
