@@ -212,9 +212,9 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       return undefined;
     }
   };
-  const readUsage = async (): Promise<{ pods: PodUsage[] | undefined; nodes: NodeUsage[] | undefined } | undefined> => {
+  const readUsage = async (): Promise<{ pods: PodUsage[] | undefined; nodes: NodeUsage[] | undefined }> => {
     const client = metricsClient;
-    if (!client) return undefined;
+    if (!client) return { pods: undefined, nodes: undefined };
     const pods = await readMetricsList(podUsageHalf, () => client.getPodMetrics());
     const nodes = await readMetricsList(nodeUsageHalf, () => client.getNodeMetrics());
     m.metricsApiUp.set(pods && nodes ? 1 : 0);
@@ -284,7 +284,6 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
         // counted again (a collector restart would otherwise replay every old OOM kill into
         // increase()). After it, a container first seen with restarts (a new pod) counts them all.
         // Restarts between two ticks are attributed to the latest termination reason.
-        // after the baseline view a container without a count counts from zero (CounterDeltas.deltaFromZero)
         const known = last.counts[at]!;
         if (last.fromBaseline) lateListed.push(last);
         const d = observedIncrement(Number.isNaN(known) ? (restartBaseline && !last.fromBaseline ? 0 : undefined) : known, c.restarts);
@@ -354,8 +353,8 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       quotas: synced('resourcequotas'),
       jobs: synced('jobs'),
       cronjobs: synced('cronjobs'),
-      podUsage: usable(usage?.pods, 'pods'),
-      nodeUsage: usable(usage?.nodes, 'nodes'),
+      podUsage: usable(usage.pods, 'pods'),
+      nodeUsage: usable(usage.nodes, 'nodes'),
       onInvalidQuantity: (field) => m.invalidQuantities.inc({ field }),
     });
     write(view);

@@ -113,7 +113,7 @@ export function apiError(source: string, resource: WatchedResource | MetricsReso
  * message client-node gives. Not client-node's whole text, which dumps the response headers: their
  * `date` changes every second, so two reports of one failure would never read alike.
  */
-export function errorDetail(err: unknown): string {
+function errorDetail(err: unknown): string {
   let body = (err as { body?: unknown } | undefined)?.body;
   if (typeof body === 'string') {
     try {

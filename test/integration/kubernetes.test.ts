@@ -162,13 +162,17 @@ describe('kubernetes collector against the API stand-in', () => {
     });
   });
 
-  /** a collector started over tenant-acme's `pod`, OOM-killed `kills` times before, after its first (baseline) collection */
-  const startAfterKills = async (pod: string, kills: number) => {
+  /**
+   * a collector started over tenant-acme's `pod`, OOM-killed `kills` times before, after its first
+   * (baseline) collection; `seeded` changes the API server's objects before the collector starts
+   */
+  const startAfterKills = async (pod: string, kills: number, seeded?: (api: KubeApiServer) => void) => {
     h = await setup({
       seed: (api) => {
         api.addNamespace('tenant-acme');
         api.addPod('tenant-acme', pod, { node: 'n1' });
         for (let i = 0; i < kills; i++) api.oomKill('tenant-acme', pod, 'odoo');
+        seeded?.(api);
       },
     });
     await h.collector.start();
@@ -251,17 +255,7 @@ describe('kubernetes collector against the API stand-in', () => {
 
   it('a pod without statuses in the baseline view does not replay its old restarts when they appear', async () => {
     let restore = () => {};
-    h = await setup({
-      seed: (api) => {
-        api.addNamespace('tenant-acme');
-        api.addPod('tenant-acme', 'odoo-late-00000', { node: 'n1' });
-        for (let i = 0; i < 3; i++) api.oomKill('tenant-acme', 'odoo-late-00000', 'odoo');
-        restore = hideStatuses(api, 'odoo-late-00000');
-      },
-    });
-    await h.collector.start();
-    await h.collector.whenSynced(10_000);
-    await h.collector.collect();
+    await startAfterKills('odoo-late-00000', 3, (api) => (restore = hideStatuses(api, 'odoo-late-00000')));
     restore();
     await collectUntilOomKilled(1);
     // three kills from before the collector started: the baseline, not increments
