@@ -1,8 +1,8 @@
 # The image deploy/deployment.yaml runs (ghcr.io/tenantscope/tenantscope:<version>):
 #   docker build -t ghcr.io/tenantscope/tenantscope:0.1.0 .
-# Two stages: the build compiles the TypeScript and prunes dev dependencies; the runtime holds only
-# dist/, the SQL migrations and production node_modules, and runs as the non-root user the
-# Deployment's securityContext names. deploy/deploy.test.ts checks this file against the Deployment
+# Two stages: the build runs `npm run build` (the TypeScript, then the Kubernetes client bundle)
+# and prunes dev dependencies; the runtime holds only dist/, the SQL migrations and production
+# node_modules, and runs as the non-root user the Deployment's securityContext names. deploy/deploy.test.ts checks this file against the Deployment
 # and that the product imports only `dependencies`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -20,7 +20,9 @@ COPY dashboards ./dashboards
 COPY alerts ./alerts
 COPY server ./server
 COPY lib ./lib
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+# the build's second step bundles the Kubernetes client down to what the collector calls
+COPY scripts/bundle.ts ./scripts/bundle.ts
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

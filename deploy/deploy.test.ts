@@ -230,7 +230,11 @@ describe('the container image (Dockerfile)', () => {
       expect(build).toMatch(new RegExp(`^COPY ${d} \\./${d}$`, 'm'));
     }
     expect(build.match(/^COPY (\w+) \.\/\1$/gm)?.length, 'one COPY per build include, no more').toBe(buildConfig.include.length);
-    expect(build).toMatch(/^RUN npx tsc -p tsconfig\.build\.json && npm prune --omit=dev/m);
+    // the image is built by the same script as `npm run build`, and has what that script reads
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(build).toMatch(/^RUN npm run build && npm prune --omit=dev/m);
+    for (const script of pkg.scripts.build!.match(/\bscripts\/[\w.-]+/g) ?? []) expect(build).toMatch(new RegExp(`^COPY ${script} \\./${script}$`, 'm'));
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
     expect(runtime).toMatch(/^COPY --from=build \/app\/store\/migrations \.\/store\/migrations$/m);
     expect(readdirSync(join(ROOT, 'store', 'migrations')).some((f) => f.endsWith('.sql'))).toBe(true);
   });

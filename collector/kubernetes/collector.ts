@@ -6,7 +6,7 @@
  *
  * @kubernetes/client-node stays inside this folder.
  */
-// types only: the client (about 70 MB of RSS once imported) is loaded when the collector starts,
+// types only: the client (tens of MiB of RSS once imported: bench/RESULTS.md) is loaded when the collector starts,
 // so a config without sources.kubernetes never pays for it
 import type { BatchV1Api, CoreV1Api, KubeConfig, Metrics, KubernetesObject } from '@kubernetes/client-node';
 import type { Gauge } from 'prom-client';
@@ -26,6 +26,9 @@ const SOURCE = 'kubernetes source';
 /** no rows: written to a family, removes every series it holds */
 const NO_ROWS: Parameters<SeriesWriter['write']>[1] = new Map();
 
+/** client-node's classes through ./client.js: in the build, a bundle of only what the collector reaches */
+export type Client = typeof import('./client.js');
+
 export interface KubernetesCollectorOptions {
   /** first retry delay after a failed list/watch (doubles up to backoffMaxMs) */
   backoffBaseMs?: number;
@@ -34,6 +37,8 @@ export interface KubernetesCollectorOptions {
   pageSize?: number;
   /** reuse families already registered (the composition root may create them once) */
   metrics?: KubernetesMetrics;
+  /** where client-node's classes come from (default ./client.js; a test passes the built bundle) */
+  loadClient?: () => Promise<Client>;
 }
 
 export interface KubernetesCollector extends Collector {
@@ -45,7 +50,6 @@ export interface KubernetesCollector extends Collector {
   metricsApiError(): SourceError | undefined;
 }
 
-type Client = typeof import('@kubernetes/client-node');
 
 function loadKubeConfig(client: Client, source: KubernetesSourceConfig): { kc: KubeConfig; hint: string } {
   const kc = new client.KubeConfig();
@@ -140,7 +144,7 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
 
   const setup = async () => {
     if (reflectors.size) return;
-    const client = await import('@kubernetes/client-node');
+    const client = await (opts.loadClient ?? (() => import('./client.js')))();
     // a concurrent start() and collect() both awaited the import: the first one builds
     if (reflectors.size) return;
     const loaded = loadKubeConfig(client, source);
