@@ -97,6 +97,38 @@ function own(s: string): string {
 }
 
 /**
+ * One owned copy (see own()) per distinct string the series trie is keyed by. A label value
+ * repeats along many paths — a service name under each of its series, ~40 per Traefik service — and
+ * one copy per trie node was 40,000 copies of 1,000 service names (seen in a heap snapshot of the
+ * collector at 1,000 services: 3.4 MiB).
+ */
+class Interned {
+  private strings = new Map<string, string>();
+
+  of(s: string): string {
+    let o = this.strings.get(s);
+    if (o === undefined) {
+      o = own(s);
+      // keyed by the copy too: a key pointing into the scrape text would keep that alive
+      this.strings.set(o, o);
+    }
+    return o;
+  }
+
+  /** keeps only the strings some node of `root` is keyed by (after nodes were removed) */
+  retain(root: SeriesNode): void {
+    const live = new Map<string, string>();
+    const walk = (n: SeriesNode): void =>
+      n.children?.forEach((c, k) => {
+        live.set(k, k);
+        walk(c);
+      });
+    walk(root);
+    this.strings = live;
+  }
+}
+
+/**
  * One level of the series trie: sample name, then label name and label value alternately, in
  * label-name order. A node reached by a series' whole path holds that series' last value.
  */
@@ -106,10 +138,10 @@ class SeriesNode {
   value = 0;
   generation = 0;
 
-  child(key: string): SeriesNode {
+  child(key: string, interned: Interned): SeriesNode {
     const c = (this.children ??= new Map());
     let n = c.get(key);
-    if (n === undefined) c.set(own(key), (n = new SeriesNode()));
+    if (n === undefined) c.set(interned.of(key), (n = new SeriesNode()));
     return n;
   }
 }
@@ -122,7 +154,10 @@ class SeriesNode {
  */
 class SeriesDeltas {
   private root = new SeriesNode();
+  private interned = new Interned();
   private generation = 0;
+  /** set when prune() removed a node: the interned strings are then re-gathered */
+  private removed = false;
 
   /** starts a scrape: series not seen again before the next endScrape() are forgotten then */
   beginScrape(): void {
@@ -130,11 +165,12 @@ class SeriesDeltas {
   }
 
   delta(name: string, labels: Record<string, string>, value: number, fromZero: boolean): number {
-    let n = this.root.child(name);
+    const interned = this.interned;
+    let n = this.root.child(name, interned);
     const names = sortLabelNames(labels);
     for (let i = 0; i < names; i++) {
       const k = scratch[i]!;
-      n = n.child(k).child(labels[k]!);
+      n = n.child(k, interned).child(labels[k]!, interned);
     }
     if (!n.has) {
       if (!fromZero) {
@@ -158,7 +194,9 @@ class SeriesDeltas {
 
   /** a series gone from this scrape must count from zero if it returns */
   endScrape(): void {
+    this.removed = false;
     this.prune(this.root);
+    if (this.removed) this.interned.retain(this.root);
   }
 
   /** forgets series not seen in this scrape; true when nothing is left under `n` */
@@ -167,7 +205,10 @@ class SeriesDeltas {
     if (n.children) {
       // forEach, not for…of: no [key, value] array per entry (deleting the current entry is allowed)
       n.children.forEach((c, k, m) => {
-        if (this.prune(c)) m.delete(k);
+        if (this.prune(c)) {
+          m.delete(k);
+          this.removed = true;
+        }
       });
       if (n.children.size === 0) n.children = undefined;
     }
@@ -176,6 +217,7 @@ class SeriesDeltas {
 
   clear(): void {
     this.root = new SeriesNode();
+    this.interned = new Interned();
   }
 }
 
