@@ -220,6 +220,46 @@ describe('renderRegistry', () => {
     expect(await same(registry)).toContain('g{tenant="b",extra="x"} 1');
   });
 
+  it('tells a mutated value from the cached label text it could be mistaken for', async () => {
+    // the cache compares values with the text it formatted, not with a copy of the values: each
+    // mutation below reads like a prefix, an extension or an escaping of that text
+    const registry = new Registry();
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['tenant', 'code'], registers: [registry] });
+    const plain: Record<string, string | number> = { tenant: 'ab', code: 'x' };
+    const newline: Record<string, string | number> = { tenant: 'd\n', code: 'x' };
+    const backslash: Record<string, string | number> = { tenant: 'd\\n', code: 'x' };
+    const last: Record<string, string | number> = { code: 'y', tenant: 'ab' }; // its tenant is the last label
+    g.set(plain, 1);
+    g.set(last, 4);
+    g.set(newline, 2);
+    g.set(backslash, 3);
+    const steps: [Record<string, string | number>, string | number][] = [
+      [plain, 'a'], // a prefix of the cached text
+      [plain, 'a",code="x'], // runs on over the next label's text
+      [plain, 'ab"'],
+      [plain, 'ab\\'],
+      [plain, 'ab'], // back: the cached text is right again
+      [plain, 12],
+      [plain, '12'], // the same text as the number
+      [newline, 'd\\n'], // the escaped text of the old value, taken literally
+      [newline, 'd'],
+      [backslash, 'd\n'],
+      [backslash, 'd\\'],
+      [last, 'a'], // a prefix, with nothing after it to misalign
+      [last, 'ab"'],
+      [last, 12],
+      [last, 1],
+      [last, 'd\n'],
+      [last, 'd'], // a prefix of escaped text
+    ];
+    for (const [labels, v] of steps) {
+      labels.tenant = v;
+      await same(registry);
+    }
+    // (a histogram's labels object is not mutated here: prom-client prints its first text, see the file comment of render.ts)
+    expect(await same(registry)).toContain('g{tenant="d\\\\",code="x"} 3');
+  });
+
   it('calls collect() hooks once per render, before reading the values', async () => {
     const registry = new Registry();
     let calls = 0;

@@ -12,16 +12,20 @@
  * text per series, so its heap grows with the series count.
  *
  * Correctness rests on three guards, each falling back to prom-client's own code:
- * - the registry: only the Prometheus text format and un-patched `metrics`/`getMetricsAsString`
- *   are handled here; anything else is `registry.metrics()`.
+ * - the registry: only the Prometheus text format, un-patched `metrics`/`getMetricsAsString` and
+ *   no default labels (`setDefaultLabels`, which tenantscope does not use) are handled here;
+ *   anything else is `registry.metrics()`.
  * - the metric: only Counter, Gauge and Histogram instances of this prom-client copy whose
  *   `get`/`getForPromString` are the library's own take the fast path; Summary, custom collectors
  *   (collector/traefik/forwarded-histogram.ts) and subclasses go through
  *   `registry.getMetricsAsString(metric)`, exactly what `registry.metrics()` would call.
  * - the series: a cached label text is reused only when the series' labels object still has the
- *   same own keys, in the same order, with the same (string or number) values — a gauge `set()`
- *   with a fresh labels object each tick still hits, a mutated or reordered one re-formats. Label
- *   sets with other value types are formatted every time by a line-for-line port of prom-client's.
+ *   same own keys, in the same order, and each (string or number) value still reads as the text
+ *   cached for it — a gauge `set()` with a fresh labels object each tick still hits, a mutated or
+ *   reordered one re-formats. The values are checked against the cached text itself, not against a
+ *   copy of them (see hit()): the first render made one such copy per series, ~100k at once, all
+ *   of which survived into the old generation.
+ *   Label sets with other value types are formatted every time by a line-for-line port of prom-client's.
  *
  * One deliberate difference: prom-client caches a histogram series' label text by labels-object
  * identity (`sharedLabelCache` in lib/registry.js), so a labels object mutated after `observe()`
@@ -70,43 +74,54 @@ interface RegistryInternals {
 }
 
 /**
- * One series' formatted label text, valid while its labels object has these keys and values.
- * A class, not object literals: every entry shares one hidden class, so the per-series reads of
- * a render stay monomorphic (spread-built literals measured 3× slower here).
+ * A counter's or gauge's series: its formatted label text, valid while its labels object has
+ * these keys and values (hit()). Classes, not object literals: every entry of a kind shares one
+ * hidden class, so the per-series reads of a render stay monomorphic (spread-built literals
+ * measured 3× slower here); and two of them, so a scalar series (most of them) carries no
+ * histogram fields.
  */
-class Entry {
-  /**
-   * the series' lines as last rendered and the values they show (counter/gauge: the value;
-   * histogram: cumulative bucket counts, count, sum): an unchanged series costs no allocation
-   */
+class ScalarEntry {
+  /** the series' line as last rendered, and the value it shows: an unchanged series costs no allocation */
   text = '';
-  /** histogram entries only (scalar entries leave it false): whether `text` was flattened (see flatten(): done the second time it is used, not the first) */
-  flat = false;
   lastValue: unknown = UNSET;
+  constructor(
+    readonly keys: string[],
+    /** `name{…} ` (`name ` without labels) */
+    readonly head: string,
+    /** whether a label value was escaped in head (it holds a backslash then): see hit() */
+    readonly escaped: boolean,
+    public seen: number,
+  ) {}
+}
+
+/** a histogram's series: as ScalarEntry, with its _sum and _count heads and all its lines' values */
+class HistogramEntry {
+  /** the series' lines as last rendered and their values (cumulative bucket counts, count, sum) */
+  text = '';
+  /** whether `text` was flattened (see flatten(): done the second time it is used, not the first) */
+  flat = false;
   lastValues: readonly number[] = NO_VALUES;
   constructor(
     readonly keys: string[],
-    readonly values: (string | number)[],
-    /** counter/gauge: `name{…} `; histogram: `,…} ` or `} ` after `name_bucket{le="…"` */
+    /** `,…} ` (`} ` without labels), after `name_bucket{le="…"` */
     readonly head: string,
-    /** histogram only: `name_sum{…} ` and `name_count{…} ` */
+    readonly escaped: boolean,
+    /** `name_sum{…} ` and `name_count{…} ` */
     readonly sumHead: string,
     readonly countHead: string,
     public seen: number,
   ) {}
 }
 
-interface MetricCache {
-  /** formatted default labels the entries were built with ('' when none) */
-  defaults: string;
-  entries: Map<string, Entry>;
+interface MetricCache<E> {
+  entries: Map<string, E>;
   generation: number;
   lastKeys: string[];
 }
 
-const caches = new WeakMap<object, MetricCache>();
+const caches = new WeakMap<object, MetricCache<ScalarEntry> | MetricCache<HistogramEntry>>();
 
-/** the lastValues of an entry not yet rendered as a histogram: one shared empty array, not one per series */
+/** the lastValues of a histogram entry not yet rendered: one shared empty array, not one per series */
 const NO_VALUES: readonly number[] = Object.freeze([]);
 
 /** lastValue of an entry never rendered: equal to no value a metric can hold */
@@ -123,16 +138,15 @@ export async function renderRegistry(registry: Registry<RegistryContentType>, ta
   if (
     registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
     registry.metrics !== Registry.prototype.metrics ||
-    internals.getMetricsAsString !== (Registry.prototype as unknown as RegistryInternals).getMetricsAsString
+    internals.getMetricsAsString !== (Registry.prototype as unknown as RegistryInternals).getMetricsAsString ||
+    Object.keys(internals._defaultLabels).length > 0
   ) {
     const [text, t] = await Promise.all([registry.metrics(), tail]);
     return t ? `${text}\n${t}` : text;
   }
-  const defaultLabels = Object.keys(internals._defaultLabels).length > 0 ? internals._defaultLabels : null;
-  const defaultsKey = defaultLabels ? formatLabels(defaultLabels, undefined).join(',') : '';
   // all metrics start (and their collect() hooks run) in registry order before any finishes, as in
   // prom-client's metrics(); each one's formatting is synchronous after its own collect
-  const [blocks, t] = await Promise.all([Promise.all(registry.getMetricsAsArray().map((m) => renderMetric(registry, m, defaultLabels, defaultsKey))), tail]);
+  const [blocks, t] = await Promise.all([Promise.all(registry.getMetricsAsArray().map((m) => renderMetric(registry, m))), tail]);
   // one join over every line: no rope of 100k+ concatenations to flatten, one copy of the text
   const lines: string[] = [];
   for (let i = 0; i < blocks.length; i++) {
@@ -156,8 +170,8 @@ export function cachedSeries(registry: Registry<RegistryContentType>): number {
 }
 
 /** a metric's text block: prom-client's string (fallback) or our lines, to be joined with '\n' */
-async function renderMetric(registry: Registry<RegistryContentType>, metric: Metric, defaults: Labels | null, defaultsKey: string): Promise<string | string[]> {
-  if (defaults === null && isForwarded(metric)) return renderForwarded(metric);
+async function renderMetric(registry: Registry<RegistryContentType>, metric: Metric): Promise<string | string[]> {
+  if (isForwarded(metric)) return renderForwarded(metric);
   const kind = ownSeriesKind(metric);
   if (kind === undefined) return (registry as unknown as RegistryInternals).getMetricsAsString(metric);
   const m = metric as unknown as ScalarInternals | HistogramInternals;
@@ -165,13 +179,13 @@ async function renderMetric(registry: Registry<RegistryContentType>, metric: Met
     const v = m.collect();
     if (v instanceof Promise) await v;
   }
-  const cache = cacheFor(metric, defaultsKey);
-  return kind === 'histogram' ? renderHistogram(m as HistogramInternals, cache, defaults) : renderScalar(m as ScalarInternals, cache, defaults);
+  return kind === 'histogram' ? renderHistogram(m as HistogramInternals, cacheFor<HistogramEntry>(metric)) : renderScalar(m as ScalarInternals, cacheFor<ScalarEntry>(metric));
 }
 
-function cacheFor(metric: Metric, defaultsKey: string): MetricCache {
-  let c = caches.get(metric);
-  if (!c || c.defaults !== defaultsKey) caches.set(metric, (c = { defaults: defaultsKey, entries: new Map(), generation: 0, lastKeys: [] }));
+/** a metric's cache (its kind never changes: ownSeriesKind() reads it from the metric's class) */
+function cacheFor<E>(metric: Metric): MetricCache<E> {
+  let c = caches.get(metric) as MetricCache<E> | undefined;
+  if (!c) caches.set(metric, (c = { entries: new Map(), generation: 0, lastKeys: [] }) as MetricCache<ScalarEntry>);
   c.generation++;
   return c;
 }
@@ -189,30 +203,55 @@ function flatten(s: string): string {
   return s;
 }
 
-function sweep(cache: MetricCache, live: number): void {
+function sweep(cache: MetricCache<{ seen: number }>, live: number): void {
   if (cache.entries.size <= live) return;
   for (const [k, e] of cache.entries) if (e.seen !== cache.generation) cache.entries.delete(k);
 }
 
-/** the cached entry of a series if it still describes `labels`, else undefined */
-function hit(e: Entry | undefined, labels: Labels): Entry | undefined {
-  if (e === undefined) return undefined;
-  const { keys, values } = e;
+/**
+ * Whether a cached entry still describes `labels`: the same own keys in the same order, and each
+ * value's text where the entry's head has it (the first label's key starts at `at`). No copy of
+ * the values is kept to compare with; the head is read instead:
+ * - a number's text, or an escaped string's (entries whose head has an escape), must be followed
+ *   by the closing quote. Escaped text is a run of self-delimiting tokens (a backslash always
+ *   starts a two-character one), so a quote right after a whole escaped value is never part of it.
+ * - in an entry without escapes (nearly all), a value that needs none is its own text, and it
+ *   matches when the head's first quote from there is right after it — which also rejects a value
+ *   holding a quote. A value holding a backslash or a newline cannot equal text without escapes.
+ */
+function hit(e: { keys: readonly string[]; head: string; escaped: boolean }, labels: Labels, at: number): boolean {
+  const { keys, head, escaped } = e;
   let i = 0;
+  let pos = at;
   for (const k in labels) {
-    if (i >= keys.length || k !== keys[i] || labels[k] !== values[i]) return undefined;
+    if (i >= keys.length || k !== keys[i]) return false;
+    pos += k.length + 2; // k="
+    const v = labels[k];
+    let t: string;
+    if (typeof v === 'string') {
+      if (!escaped) {
+        if (!head.startsWith(v, pos) || head.indexOf('"', pos) !== pos + v.length) return false;
+        pos += v.length + 2; // ",
+        i++;
+        continue;
+      }
+      t = escapeLabelValue(v) as string;
+    } else if (typeof v === 'number') t = `${v}`;
+    else return false;
+    if (!head.startsWith(t, pos) || head.charCodeAt(pos + t.length) !== 34) return false;
+    pos += t.length + 2;
     i++;
   }
-  return i === keys.length ? e : undefined;
+  return i === keys.length;
 }
 
 /**
- * a new entry's keys and values, or undefined when a value is neither string nor number; the keys
- * array is shared with the previous entry when equal (series of a family mostly have the same keys)
+ * a new entry's keys, or undefined when a key is inherited or a value is neither string nor
+ * number; the array is shared with the previous entry when equal (series of a family mostly have
+ * the same keys)
  */
-function snapshot(labels: Labels, cache: MetricCache): { keys: string[]; values: (string | number)[] } | undefined {
-  // gathered into scratch arrays, then copied once at their exact length: one array per series (the
-  // first render makes ~100k of these at once), not a growing one and its trimmed copy
+function keysOf(labels: Labels, cache: MetricCache<unknown>): string[] | undefined {
+  // gathered into a scratch array, copied only when they differ from the previous entry's
   let n = 0;
   for (const k in labels) {
     // for-in also walks inherited enumerable keys, which Object.entries (prom-client) skips
@@ -220,18 +259,15 @@ function snapshot(labels: Labels, cache: MetricCache): { keys: string[]; values:
     const v = labels[k];
     if (typeof v !== 'string' && typeof v !== 'number') return undefined;
     scratchKeys[n] = k;
-    scratchValues[n] = v;
     n++;
   }
   const last = cache.lastKeys;
   let same = last.length === n;
   for (let i = 0; same && i < n; i++) same = last[i] === scratchKeys[i];
-  const keys = same ? last : (cache.lastKeys = scratchKeys.slice(0, n));
-  return { keys, values: scratchValues.slice(0, n) };
+  return same ? last : (cache.lastKeys = scratchKeys.slice(0, n));
 }
 
 const scratchKeys: string[] = [];
-const scratchValues: (string | number)[] = [];
 
 /** a family's HELP and TYPE lines, as prom-client writes them */
 function familyHeader(m: { name: string; help: string; type: string }): { name: string; out: string[] } {
@@ -244,38 +280,35 @@ function familyHeader(m: { name: string; help: string; type: string }): { name: 
  * renders join one flat string instead of a rope of a dozen lines (a counter's or gauge's line stays
  * a rope of two: its cached head and its value)
  */
-function settle(e: Entry): void {
+function settle(e: HistogramEntry): void {
   if (e.flat) return;
   flatten(e.text);
   e.flat = true;
 }
 
-function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels | null): string[] {
+function renderScalar(m: ScalarInternals, cache: MetricCache<ScalarEntry>): string[] {
   const { name, out } = familyHeader(m);
   const { hashMap } = m;
   const { entries, generation } = cache;
+  // where the first label's key starts in a head: after `name{`
+  const at = name.length + 1;
   const hashes = Object.keys(hashMap);
   for (const h of hashes) {
     const val = hashMap[h]!;
     const labels = val.labels;
     if (labels === null || typeof labels !== 'object') {
-      out.push(promLine({ value: val.value, labels }, name, defaults));
+      out.push(promLine({ value: val.value, labels }, name));
       continue;
     }
-    let e = hit(entries.get(h), labels);
-    if (e === undefined) {
-      const snap = snapshot(labels, cache);
-      if (snap === undefined) {
-        out.push(promLine({ value: val.value, labels }, name, defaults));
+    let e = entries.get(h);
+    if (e === undefined || !hit(e, labels, at)) {
+      const keys = keysOf(labels, cache);
+      if (keys === undefined) {
+        out.push(promLine({ value: val.value, labels }, name));
         continue;
       }
-      let ls: string;
-      if (defaults) ls = labelsString(labels, {}, defaults);
-      else {
-        const pairs = formatPairs(snap.keys, snap.values);
-        ls = pairs ? `{${pairs}}` : '';
-      }
-      e = new Entry(snap.keys, snap.values, flatten(`${name}${ls} `), '', '', generation);
+      const pairs = formatPairs(keys, labels);
+      e = new ScalarEntry(keys, flatten(pairs ? `${name}{${pairs}} ` : `${name} `), pairs.includes('\\'), generation);
       entries.set(h, e);
     }
     e.seen = generation;
@@ -292,7 +325,7 @@ function renderScalar(m: ScalarInternals, cache: MetricCache, defaults: Labels |
   return out;
 }
 
-function renderHistogram(m: HistogramInternals, cache: MetricCache, defaults: Labels | null): string[] {
+function renderHistogram(m: HistogramInternals, cache: MetricCache<HistogramEntry>): string[] {
   const { out } = familyHeader(m);
   const bounds = m.upperBounds;
   const n = bounds.length;
@@ -307,27 +340,17 @@ function renderHistogram(m: HistogramInternals, cache: MetricCache, defaults: La
   for (const h of hashes) {
     const d = hashMap[h]!;
     const labels = d.labels;
-    let e = labels !== null && typeof labels === 'object' ? hit(entries.get(h), labels) : undefined;
-    if (e === undefined) {
-      const snap = labels !== null && typeof labels === 'object' && !Object.prototype.hasOwnProperty.call(labels, 'le') ? snapshot(labels, cache) : undefined;
-      if (snap === undefined) {
-        histogramSeriesSlow(m, d, defaults, out);
+    let e = labels !== null && typeof labels === 'object' ? entries.get(h) : undefined;
+    // a head is `,…} `: the first label's key starts at 1
+    if (e === undefined || !hit(e, labels, 1)) {
+      const keys = labels !== null && typeof labels === 'object' && !Object.prototype.hasOwnProperty.call(labels, 'le') ? keysOf(labels, cache) : undefined;
+      if (keys === undefined) {
+        histogramSeriesSlow(m, d, out);
         continue;
       }
-      let head: string;
-      let rest: string;
-      if (defaults) {
-        // le comes first in a bucket line's labels (prom-client: {le} merged with defaults, then the
-        // series labels as shared labels); what follows it does not depend on the bound
-        const tail = labelParts({ le: '+Inf' }, labels, defaults).slice(1).join(',');
-        head = tail ? `,${tail}} ` : '} ';
-        rest = labelsString({}, labels, defaults);
-      } else {
-        const pairs = formatPairs(snap.keys, snap.values);
-        head = pairs ? `,${pairs}} ` : '} ';
-        rest = pairs ? `{${pairs}}` : '';
-      }
-      e = new Entry(snap.keys, snap.values, flatten(head), flatten(`${m.name}_sum${rest} `), flatten(`${m.name}_count${rest} `), generation);
+      const pairs = formatPairs(keys, labels);
+      const rest = pairs ? `{${pairs}}` : '';
+      e = new HistogramEntry(keys, flatten(pairs ? `,${pairs}} ` : '} '), pairs.includes('\\'), flatten(`${m.name}_sum${rest} `), flatten(`${m.name}_count${rest} `), generation);
       entries.set(h, e);
     }
     e.seen = generation;
@@ -388,7 +411,7 @@ function renderForwarded(m: ForwardedInternals): string[] {
   for (const s of m.forwardedSeries()) {
     let h = forwardedHeads.get(s.labels);
     if (h === undefined || h.name !== name) {
-      const pairs = formatPairs(Object.keys(s.labels), Object.values(s.labels));
+      const pairs = formatPairs(Object.keys(s.labels), s.labels);
       const rest = pairs ? `{${pairs}}` : '';
       h = { name, bucket: flatten(`${name}_bucket{${pairs ? `${pairs},` : ''}le="`), sum: flatten(`${name}_sum${rest} `), count: flatten(`${name}_count${rest} `) };
       forwardedHeads.set(s.labels, h);
@@ -400,16 +423,16 @@ function renderForwarded(m: ForwardedInternals): string[] {
 }
 
 /** one histogram series through the ported prom-client path (labels it cannot cache) */
-function histogramSeriesSlow(m: HistogramInternals, d: HistogramSeries, defaults: Labels | null, out: string[]): void {
+function histogramSeriesSlow(m: HistogramInternals, d: HistogramSeries, out: string[]): void {
   let acc = 0;
   const bucketName = `${m.name}_bucket`;
   for (const b of m.upperBounds) {
     acc += d.bucketValues[b as unknown as string]!;
-    out.push(promLine({ labels: { le: b }, sharedLabels: d.labels, value: acc, metricName: bucketName }, bucketName, defaults));
+    out.push(promLine({ labels: { le: b }, sharedLabels: d.labels, value: acc, metricName: bucketName }, bucketName));
   }
-  out.push(promLine({ labels: { le: '+Inf' }, sharedLabels: d.labels, value: d.count, metricName: bucketName }, bucketName, defaults));
-  out.push(promLine({ labels: {}, sharedLabels: d.labels, value: d.sum, metricName: `${m.name}_sum` }, m.name, defaults));
-  out.push(promLine({ labels: {}, sharedLabels: d.labels, value: d.count, metricName: `${m.name}_count` }, m.name, defaults));
+  out.push(promLine({ labels: { le: '+Inf' }, sharedLabels: d.labels, value: d.count, metricName: bucketName }, bucketName));
+  out.push(promLine({ labels: {}, sharedLabels: d.labels, value: d.sum, metricName: `${m.name}_sum` }, m.name));
+  out.push(promLine({ labels: {}, sharedLabels: d.labels, value: d.count, metricName: `${m.name}_count` }, m.name));
 }
 
 // ---- line-for-line ports of prom-client 15.1.3 lib/registry.js and lib/util.js (Prometheus format) ----
@@ -421,22 +444,11 @@ interface PromValue {
   value: unknown;
 }
 
-/** getMetricsAsString's body for one value, without exemplars (OpenMetrics only) */
-function promLine(val: PromValue, name: string, defaults: Labels | null): string {
+/** getMetricsAsString's body for one value, without exemplars (OpenMetrics only) and default labels (renderRegistry() leaves those to prom-client) */
+function promLine(val: PromValue, name: string): string {
   const { metricName = name, labels = {}, sharedLabels = {} } = val;
-  return `${metricName}${labelsString(labels, sharedLabels, defaults)} ${valueString(val.value)}`;
-}
-
-function labelParts(labels: Labels, sharedLabels: Labels, defaults: Labels | null): string[] {
-  const merged = defaults ? { ...labels, ...defaults, ...labels } : labels;
-  const formatted = formatLabels(merged, sharedLabels);
-  const flattenedShared = formatLabels(sharedLabels, undefined).join(',');
-  return [...formatted, flattenedShared].filter(Boolean);
-}
-
-function labelsString(labels: Labels, sharedLabels: Labels, defaults: Labels | null): string {
-  const parts = labelParts(labels, sharedLabels, defaults);
-  return parts.length ? `{${parts.join(',')}}` : '';
+  const parts = [...formatLabels(labels, sharedLabels), formatLabels(sharedLabels, undefined).join(',')].filter(Boolean);
+  return `${metricName}${parts.length ? `{${parts.join(',')}}` : ''} ${valueString(val.value)}`;
 }
 
 function formatLabels(labels: Labels, exclude: Labels | undefined): string[] {
@@ -454,11 +466,11 @@ function escapeLabelValue(str: unknown): unknown {
   return escapeString(str).replace(/"/g, '\\"');
 }
 
-/** formatLabels(labels).join(',') for a snapshot's own keys and string or number values */
-function formatPairs(keys: readonly string[], values: readonly (string | number)[]): string {
+/** formatLabels(labels).join(',') for labels whose own keys are `keys` (in order) and whose values are strings or numbers */
+function formatPairs(keys: readonly string[], labels: Labels): string {
   let out = '';
   for (let i = 0; i < keys.length; i++) {
-    const v = values[i]!;
+    const v = labels[keys[i]!] as string | number;
     const text = typeof v === 'string' ? (NEEDS_ESCAPE.test(v) ? (escapeLabelValue(v) as string) : v) : `${v}`;
     out += `${i ? ',' : ''}${keys[i]!}="${text}"`;
   }
