@@ -8,22 +8,43 @@
  *   tsx scripts/bundle.ts [outfile]   (default: dist/collector/kubernetes/client.js)
  */
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLIENT_SOURCE = join(ROOT, 'collector', 'kubernetes', 'client.ts');
 export const CLIENT_OUTFILE = join(ROOT, 'dist', 'collector', 'kubernetes', 'client.js');
 
-/** client-node's runtime dependencies: left as imports, so the bundle holds client-node's code alone */
-function clientNodeDependencies(): string[] {
+/** the directory of package `name` as Node resolves it from `dir`: the first node_modules/<name> up the tree */
+function packageDirFrom(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/**
+ * client-node's runtime dependencies: left as imports, so the bundle holds client-node's code alone.
+ * They must resolve from `outfile` to the same copies client-node itself gets: a dependency npm
+ * nested under client-node (another version than the top-level one) would silently change.
+ */
+function clientNodeDependencies(outfile: string): string[] {
   const require = createRequire(CLIENT_SOURCE);
-  const pkgPath = join(dirname(require.resolve('@kubernetes/client-node')), '..', 'package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name?: string; dependencies?: Record<string, string> };
-  if (pkg.name !== '@kubernetes/client-node') throw new Error(`bundle: expected @kubernetes/client-node's package.json at ${pkgPath}, found ${pkg.name ?? 'no name'}; is node_modules installed (npm ci)?`);
-  return Object.keys(pkg.dependencies ?? {});
+  const pkgDir = join(dirname(require.resolve('@kubernetes/client-node')), '..');
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { name?: string; dependencies?: Record<string, string> };
+  if (pkg.name !== '@kubernetes/client-node') throw new Error(`bundle: expected @kubernetes/client-node's package.json in ${pkgDir}, found ${pkg.name ?? 'no name'}; is node_modules installed (npm ci)?`);
+  const deps = Object.keys(pkg.dependencies ?? {});
+  for (const d of deps) {
+    // type declarations (@types/node) are never imported at run time
+    if (d.startsWith('@types/')) continue;
+    const own = packageDirFrom(pkgDir, d);
+    const fromBundle = packageDirFrom(dirname(outfile), d);
+    if (own !== fromBundle) throw new Error(`bundle: @kubernetes/client-node's dependency ${d} resolves to ${own ?? 'nothing'} from the package but to ${fromBundle ?? 'nothing'} from ${outfile}; the bundle would run another copy. Reinstall (rm -rf node_modules && npm ci) so npm hoists it, or bundle ${d} too`);
+  }
+  return deps;
 }
 
 /**
@@ -40,7 +61,7 @@ export async function bundleKubernetesClient(outfile = CLIENT_OUTFILE): Promise<
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: clientNodeDependencies(),
+    external: clientNodeDependencies(outfile),
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',
@@ -49,7 +70,16 @@ export async function bundleKubernetesClient(outfile = CLIENT_OUTFILE): Promise<
   return Object.values(r.metafile.outputs).reduce((n, o) => n + (o.entryPoint ? o.bytes : 0), 0);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** run as a script (`tsx scripts/bundle.ts`), through a symlinked checkout too: import.meta.url is the real path, argv[1] may not be */
+const isMain = (): boolean => {
+  try {
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1] ?? '');
+  } catch {
+    return false;
+  }
+};
+
+if (isMain()) {
   const out = process.argv[2] ?? CLIENT_OUTFILE;
   const bytes = await bundleKubernetesClient(out);
   process.stdout.write(`bundled @kubernetes/client-node for the collector: ${out} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);

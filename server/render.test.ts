@@ -118,6 +118,20 @@ describe('renderRegistry', () => {
     expect(await registry.metrics()).toContain('c_total{tenant="a",ingress="edge"} 6');
   });
 
+  it('follows a metric renamed after its series were cached (prom-client renames a counter when it renders OpenMetrics)', async () => {
+    const registry = new Registry();
+    new Counter({ name: 'c_total', help: 'c', registers: [registry] }).inc();
+    new Counter({ name: 'd_total', help: 'd', labelNames: ['tenant'], registers: [registry] }).inc({ tenant: 'a' });
+    expect(await same(registry)).toContain('c_total 1');
+    const om = registry as unknown as Registry<OpenMetricsContentType>;
+    om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    await registry.metrics();
+    om.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
+    const text = await same(registry);
+    expect(text).toContain('\nc 1');
+    expect(text).toContain('\nd{tenant="a"} 1');
+  });
+
   it('renders an empty registry and a registry of unlabelled metrics', async () => {
     expect(await same(new Registry())).toBe('\n');
     const registry = new Registry();

@@ -114,6 +114,8 @@ class HistogramEntry {
 }
 
 interface MetricCache<E> {
+  /** the metric's name the entries' heads were made with (prom-client renames a counter for good when it renders OpenMetrics) */
+  name: string;
   entries: Map<string, E>;
   generation: number;
   lastKeys: string[];
@@ -179,13 +181,16 @@ async function renderMetric(registry: Registry<RegistryContentType>, metric: Met
     const v = m.collect();
     if (v instanceof Promise) await v;
   }
-  return kind === 'histogram' ? renderHistogram(m as HistogramInternals, cacheFor<HistogramEntry>(metric)) : renderScalar(m as ScalarInternals, cacheFor<ScalarEntry>(metric));
+  return kind === 'histogram' ? renderHistogram(m as HistogramInternals, cacheFor<HistogramEntry>(metric, m.name)) : renderScalar(m as ScalarInternals, cacheFor<ScalarEntry>(metric, m.name));
 }
 
-/** a metric's cache (its kind never changes: ownSeriesKind() reads it from the metric's class) */
-function cacheFor<E>(metric: Metric): MetricCache<E> {
+/**
+ * a metric's cache (its kind never changes: ownSeriesKind() reads it from the metric's class), new
+ * when the metric's name changed: every head holds the name, and hit() reads only the labels
+ */
+function cacheFor<E>(metric: Metric, name: string): MetricCache<E> {
   let c = caches.get(metric) as MetricCache<E> | undefined;
-  if (!c) caches.set(metric, (c = { entries: new Map(), generation: 0, lastKeys: [] }) as MetricCache<ScalarEntry>);
+  if (!c || c.name !== name) caches.set(metric, (c = { name, entries: new Map(), generation: 0, lastKeys: [] }) as MetricCache<ScalarEntry>);
   c.generation++;
   return c;
 }
@@ -218,6 +223,9 @@ function sweep(cache: MetricCache<{ seen: number }>, live: number): void {
  * - in an entry without escapes (nearly all), a value that needs none is its own text, and it
  *   matches when the head's first quote from there is right after it — which also rejects a value
  *   holding a quote. A value holding a backslash or a newline cannot equal text without escapes.
+ * Keys are not checked to be own here (keysOf() did when the entry was made): a cached key that
+ * becomes inherited, by changing the labels object's prototype after set(), still prints. No
+ * caller does that, and a hasOwnProperty call per label per render would cost every render.
  */
 function hit(e: { keys: readonly string[]; head: string; escaped: boolean }, labels: Labels, at: number): boolean {
   const { keys, head, escaped } = e;
