@@ -11,18 +11,11 @@ import { ManualClock } from '../lib/clock.js';
 import { createMemoryLogger } from '../lib/log.js';
 import { ANALYZER_DEFAULTS, createAnalyzer } from '../analyzer/analyzer.js';
 import { backfill, createSignalStore, createSimulatedSignalSource, grid, RESOURCE_SERIES, type Series, type SignalName, type SignalSource } from '../analyzer/signals/index.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { median, table, type BenchContext, type BenchSection } from './harness.js';
+import { collectGarbage, median, table, type BenchContext, type BenchSection } from './harness.js';
 
 /** passes of the floor timed; the fastest is reported */
 const FLOOR_RUNS = 5;
 
-/** a full GC between phases, so one phase's garbage (10 M simulated samples) is not billed to the next */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 const COLUMNS: { signal: SignalName; sub: string; pick: (s: ReturnType<ReturnType<typeof createFleetModel>['sample']>, i: number) => number }[] = [
   { signal: 'ingress.request_rate', sub: '', pick: (s, i) => s.tenants[i]!.rps },

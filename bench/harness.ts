@@ -6,6 +6,8 @@ import { cpus, totalmem, release } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export interface BenchSection {
   /** section title, e.g. "PostgreSQL collection vs prometheus-postgres-exporter" */
@@ -26,6 +28,12 @@ export type Bench = (ctx: BenchContext) => Promise<BenchSection>;
 export function machine(): string {
   const c = cpus();
   return `${c.length} × ${c[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}`;
+}
+
+/** a full GC, so one phase's garbage (or young objects) is not billed to the next timed one */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 export function median(xs: readonly number[]): number {
