@@ -101,6 +101,12 @@ interface PodRestarts {
    * come, are baselines too (restarts from before the collector started are not counted)
    */
   fromBaseline?: boolean;
+  /**
+   * the restart series (tenant, namespace, reason) its containers wrote at the last tick it listed
+   * statuses: kept through a tick without them, or the sweep would remove a series only this pod
+   * writes, and a kill in the gap would then start a new series that increase() reads from 0
+   */
+  series?: { tenant: string; namespace: string; reason: string }[];
 }
 
 /** the tenant (pods) or node half of the usage families, read from its own metrics.k8s.io list */
@@ -276,7 +282,10 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
       const lateListed: PodRestarts[] = [];
       for (const c of p.containers) {
         let last = counts.get(c.pod);
-        if (last === undefined) counts.set(c.pod, (last = restartCounts.get(c.pod) ?? { names: [], counts: [] }));
+        if (last === undefined) {
+          counts.set(c.pod, (last = restartCounts.get(c.pod) ?? { names: [], counts: [] }));
+          last.series = undefined; // written anew below, from this tick's statuses
+        }
         // by name: a container's place can move (init containers' statuses are not always listed)
         let at = last.names.indexOf(c.container);
         if (at < 0) {
@@ -296,16 +305,18 @@ export function createKubernetesCollector(source: KubernetesSourceConfig, deps: 
           const labels = { tenant: c.tenant, namespace: c.namespace, reason: c.reason };
           m.restarts.inc(labels, d);
           stale.touch(m.restarts, labels);
+          (last.series ??= []).push(labels);
         }
       }
       for (const r of lateListed) r.fromBaseline = false;
-      // a pod that lists no status this time keeps its counts: forgotten, its restarts would all
-      // count again when its statuses come back; one without a status in the baseline view is
-      // remembered as such, so its first counts are baselines too
+      // a pod that lists no status this time keeps its counts (forgotten, its restarts would all
+      // count again when its statuses come back) and its restart series; one without a status in
+      // the baseline view is remembered as such, so its first counts are baselines too
       for (const uid of p.unlisted) {
         const last = restartCounts.get(uid);
         if (last !== undefined) {
           if (!counts.has(uid)) counts.set(uid, last);
+          for (const labels of last.series ?? []) stale.touch(m.restarts, labels);
         } else if (!restartBaseline) counts.set(uid, { names: [], counts: [], fromBaseline: true });
       }
       restartCounts = counts;
