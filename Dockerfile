@@ -2,8 +2,9 @@
 #   docker build -t ghcr.io/tenantscope/tenantscope:0.1.0 .
 # Two stages: the build runs `npm run build` (the TypeScript, then the Kubernetes client bundle)
 # and prunes dev dependencies; the runtime holds only dist/, the SQL migrations and production
-# node_modules, and runs as the non-root user the Deployment's securityContext names. deploy/deploy.test.ts checks this file against the Deployment
-# and that the product imports only `dependencies`.
+# node_modules, and runs as the non-root user the Deployment's securityContext names.
+# deploy/deploy.test.ts checks this file against the Deployment and that the product imports only
+# `dependencies`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -21,6 +21,7 @@ import { KubeApiServer } from '../test/standins/kube-apiserver.js';
 import { AccessLogWriter, startTraefikStandin, syntheticEntry, type AccessLogEntry, type StandinService, type TraefikStandin } from '../test/standins/traefik.js';
 import { freePort } from '../test/support/stack.js';
 import { median, processCpuSeconds, table, type BenchContext, type BenchSection } from './harness.js';
+import { CLIENT_OUTFILE } from '../scripts/bundle.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const INTERVAL_MS = 15_000;
@@ -101,18 +102,18 @@ function services(s: Sizes): StandinService[] {
 }
 
 /** `node dist/cli/main.js` after a clean build (`npm run build`), else the sources through tsx (reported in the section) */
-function command(ctx: BenchContext): { argv: string[]; how: string } {
+function command(ctx: BenchContext): { argv: string[]; how: string; built: boolean } {
   ctx.progress('building: npm run build');
   const t0 = performance.now();
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
   const main = join(ROOT, 'dist', 'cli', 'main.js');
   if (r.status === 0 && existsSync(main)) {
     ctx.progress(`built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    return { argv: [process.execPath, main], how: '`node dist/cli/main.js` (built by `npm run build` at the start of the bench: tsc, then the Kubernetes client bundle)' };
+    return { argv: [process.execPath, main], how: '`node dist/cli/main.js` (built by `npm run build` at the start of the bench: tsc, then the Kubernetes client bundle)', built: true };
   }
   const why = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.includes('error')) ?? `exit ${r.status}`;
   ctx.progress(`build not usable (${why}); running the sources through tsx`);
-  return { argv: [process.execPath, '--import', 'tsx', join(ROOT, 'cli', 'main.ts')], how: `\`node --import tsx cli/main.ts\` — the build was not usable (${why.trim()}), so the figures include tsx's loader` };
+  return { argv: [process.execPath, '--import', 'tsx', join(ROOT, 'cli', 'main.ts')], how: `\`node --import tsx cli/main.ts\` — the build was not usable (${why.trim()}), so the figures include tsx's loader`, built: false };
 }
 
 interface ProcSample {
@@ -382,7 +383,7 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
   const dir = mkdtempSync(join(tmpdir(), 'bench-collector-'));
   let load: Load | undefined;
   try {
-    const { argv, how } = command(ctx);
+    const { argv, how, built } = command(ctx);
     ctx.progress(`seeding the stand-ins: ${s.tenants} namespaces, ${s.tenants * s.podsPerTenant} pods, ${s.nodes} nodes`);
     load = await startLoad(s, dir);
     const deployed = deployedEnv();
@@ -397,9 +398,8 @@ export default async function collectorBench(ctx: BenchContext): Promise<BenchSe
     for (const v of variants) results.push(await runCollector(ctx, s, argv, load, dir, v));
     const bareRss = importRss('');
     const clientNodeRss = importRss("await import('@kubernetes/client-node')");
-    // what the built collector loads instead (scripts/bundle.ts); absent when the bench ran the sources
-    const bundle = join(ROOT, 'dist', 'collector', 'kubernetes', 'client.js');
-    const bundleRss = argv.includes('--import') || !existsSync(bundle) ? undefined : importRss(`await import(${JSON.stringify(pathToFileURL(bundle).href)})`);
+    // what the built collector loads instead (scripts/bundle.ts); none when the bench ran the sources
+    const bundleRss = built ? importRss(`await import(${JSON.stringify(pathToFileURL(CLIENT_OUTFILE).href)})`) : undefined;
 
     const mb = (mib: number) => (mib * MiB) / 1e6; // targets are in MB
     const f0 = (x: number) => x.toFixed(0);

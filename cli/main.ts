@@ -2,12 +2,11 @@
 /**
  * tenantscope CLI. Exit codes, decided here only: 0 ok, 1 runtime failure, 2 bad input or config.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { ConfigError, TenantscopeError, describeError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { isEntryModule } from '../lib/entry.js';
 import { systemClock } from '../lib/clock.js';
 import { createRuntime } from './runtime.js';
 import { parseShard } from '../collector/shard.js';
@@ -177,9 +176,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   }
 }
 
-// the bin is usually a symlink (node_modules/.bin/tenantscope): compare real paths
-const isEntry = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-if (isEntry) {
+if (isEntryModule(import.meta.url)) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -7,3 +7,4 @@ export type { Logger, Level, LoggerOptions } from './log.js';
 export { createLoop } from './loop.js';
 export type { Loop, LoopOptions } from './loop.js';
 export { parseTimeArg, TIME_ARG_FORMS } from './time.js';
+export { isEntryModule } from './entry.js';

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isEntryModule } from '../lib/entry.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLIENT_SOURCE = join(ROOT, 'collector', 'kubernetes', 'client.ts');
@@ -70,16 +71,7 @@ export async function bundleKubernetesClient(outfile = CLIENT_OUTFILE): Promise<
   return Object.values(r.metafile.outputs).reduce((n, o) => n + (o.entryPoint ? o.bytes : 0), 0);
 }
 
-/** run as a script (`tsx scripts/bundle.ts`), through a symlinked checkout too: import.meta.url is the real path, argv[1] may not be */
-const isMain = (): boolean => {
-  try {
-    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1] ?? '');
-  } catch {
-    return false;
-  }
-};
-
-if (isMain()) {
+if (isEntryModule(import.meta.url)) {
   const out = process.argv[2] ?? CLIENT_OUTFILE;
   const bytes = await bundleKubernetesClient(out);
   process.stdout.write(`bundled @kubernetes/client-node for the collector: ${out} (${(bytes / 2 ** 20).toFixed(1)} MiB)\n`);

@@ -12,7 +12,7 @@
  *  - `--quick`: smaller simulated suite, printed only (the real set is not written either).
  */
 import { writeResults } from '../../bench/harness.js';
-import { fileURLToPath } from 'node:url';
+import { isEntryModule } from '../../lib/entry.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { evaluateReal, realToMarkdown, REAL_TITLE } from './real.js';
 
@@ -122,7 +122,7 @@ async function simulated(seed: number, quick: boolean) {
   if (!quick) writeResults([{ title: head!.replace(/^##\s*/, ''), markdown: body.join('\n') }], { quick: false, at: new Date(started) });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isEntryModule(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`eval failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;

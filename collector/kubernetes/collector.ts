@@ -50,7 +50,6 @@ export interface KubernetesCollector extends Collector {
   metricsApiError(): SourceError | undefined;
 }
 
-
 function loadKubeConfig(client: Client, source: KubernetesSourceConfig): { kc: KubeConfig; hint: string } {
   const kc = new client.KubeConfig();
   let hint: string;
