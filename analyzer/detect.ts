@@ -394,80 +394,99 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   // the unattributed bucket (the monitor's own queries, databases no rule maps) is usage of the
   // resource, but no tenant: its latency is nobody's harm
   const { harmSeries } = index;
-  /**
-   * per point, the victim series (indices into victimSeries) degraded there: first those degraded for
-   * `persistence` consecutive points (settled: `settledAt[j]` of them), then those corroboration names
-   * sooner. With each, its ratio and its strength (observed/baseline, what an episode ranks its victims
-   * by), taken while its series is read in order: read point by point, every degraded series would be
-   * a cache miss each.
-   */
-  const degradedByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
-  const ratioByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
-  const strengthByPoint: (number[] | undefined)[] = new Array<number[] | undefined>(points).fill(undefined);
   /** per point, how many points before it its earliest victim was already degraded (the episode onset) */
   const onsetBack = new Int32Array(points);
   const jFirst = Math.max(W, persistence - 1);
-  /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them), with their ratio, strength and run so far */
-  const fresh: (FreshEntries | undefined)[] = new Array<FreshEntries | undefined>(points).fill(undefined);
-  const testSeries = (k: number): void => {
+  /**
+   * The tests, by series: each series' degraded runs (series, first point, end) from one pass over its
+   * points. A contention on a shared cluster degrades ~all of its tenants at every point of an
+   * episode, so what the runs hold is millions of (series, point) entries a day: they are laid out
+   * once, by point, in typed arrays of their exact size (see VictimPoints), not pushed point by point
+   * into lists that outlive the call's young generation.
+   */
+  const runs = new RunLog();
+  /** the test of victim series k at j, its ratio (0: not degraded) and strength (into TEST) */
+  const testers: ((j: number) => void)[] = [];
+  const testerOf = (k: number): ((j: number) => void) | undefined => {
     const si = harmSeries[k]!;
     const s = all[si]!;
     const values = s.values;
     victimSeries.push({ tenant: s.tenant, t: idOf(s.tenant), resource: s.resource, signal: s.signal, family: s.signal.startsWith('postgres.') ? 'pg' : 'ingress', si, values });
     // one baseline for the whole window (no slots): the same tests as degradedAt, without a call and an object per point
     const fixed = useSlots ? undefined : baselineOf(si, j0);
-    if (fixed && !Number.isFinite(fixed.center)) return;
+    if (fixed && !Number.isFinite(fixed.center)) return undefined;
     const errors = s.signal === 'ingress.error_ratio';
-    const center = fixed?.center ?? Number.NaN;
-    const floor = fixed ? zFloor(fixed) : Number.NaN;
-    const c = Math.max(center, 1e-12);
+    if (fixed) {
+      const center = fixed.center;
+      const floor = zFloor(fixed);
+      const c = Math.max(center, 1e-12);
+      return (j) => {
+        const obs = values[j]!;
+        // degradedAt's test with the one baseline; an unknown error ratio is not degraded (a latency's NaN fails the test anyway)
+        const r = errors && !(obs - obs === 0) ? 0 : degradedRatio(errors, center, floor, obs, minRatio, minZ);
+        TEST.ratio = r;
+        // observed/baseline (what an episode ranks victims by): with one baseline, mostly the ratio itself (the same division)
+        TEST.strength = errors ? obs / c : r;
+      };
+    }
+    return (j) => {
+      const d = degradedAt(s.signal, si, j);
+      TEST.ratio = d ? d.ratio : 0;
+      TEST.strength = d ? d.obs / Math.max(d.base, 1e-12) : 0;
+    };
+  };
+  for (let k = 0; k < harmSeries.length; k++) {
+    const test = testerOf(k);
+    testers.push(test ?? NO_TEST);
+    if (!test) continue;
     // consecutive degraded points ending at j (counted from where the tests began)
     let run = 0;
     for (let j = j0; j < points; j++) {
-      let r = 0;
-      // observed/baseline (what an episode ranks victims by): with one baseline, mostly the ratio itself (the same division)
-      let strength = 0;
-      if (fixed) {
-        const obs = values[j]!;
-        // degradedAt's test with the one baseline; an unknown error ratio is not degraded (a latency's NaN fails the test anyway)
-        r = errors && !(obs - obs === 0) ? 0 : degradedRatio(errors, center, floor, obs, minRatio, minZ);
-        strength = errors ? obs / c : r;
-      } else {
-        const d = degradedAt(s.signal, si, j);
-        if (d) {
-          r = d.ratio;
-          strength = d.obs / Math.max(d.base, 1e-12);
-        }
+      test(j);
+      if (TEST.ratio > 0) run++;
+      else {
+        if (run > 0) runs.add(k, j - run, j);
+        run = 0;
       }
-      run = r > 0 ? run + 1 : 0;
-      if (j < W || run === 0) continue;
-      if (j < jFirst || run < persistence) {
-        const f = (fresh[j] ??= { k: [], ratio: [], strength: [], run: [] });
-        f.k.push(k);
-        f.ratio.push(r);
-        f.strength.push(strength);
-        f.run.push(run);
-        continue;
-      }
-      const list = degradedByPoint[j];
-      if (list) {
-        list.push(k);
-        ratioByPoint[j]!.push(r);
-        strengthByPoint[j]!.push(strength);
-      } else {
-        degradedByPoint[j] = [k];
-        ratioByPoint[j] = [r];
-        strengthByPoint[j] = [strength];
-      }
+    }
+    if (run > 0) runs.add(k, points - run, points);
+  }
+  /**
+   * per point, the victim series degraded there: first those degraded for `persistence` consecutive
+   * points (settled), then those corroboration names sooner. With each, its ratio and its strength
+   * (observed/baseline, what an episode ranks its victims by).
+   */
+  const settled = new VictimPoints(points);
+  /** per point, the series degraded at it for fewer than `persistence` points (corroboration may still take them), with their run so far */
+  const fresh = new VictimPoints(points);
+  // a run's points from the window on: fresh until it has lasted `persistence` points (and the
+  // tests have seen that many), settled from there
+  const settledFrom = (a: number) => Math.max(a + persistence - 1, jFirst);
+  runs.forEach((_k, a, b) => {
+    const s0 = Math.min(b, settledFrom(a));
+    fresh.count(Math.max(a, W), s0);
+    settled.count(s0, b);
+  });
+  settled.layOut();
+  fresh.layOut(true);
+  runs.forEach((k, a, b) => {
+    const test = testers[k]!;
+    const s0 = Math.min(b, settledFrom(a));
+    for (let j = Math.max(a, W); j < s0; j++) {
+      test(j);
+      fresh.put(j, k, TEST.ratio, TEST.strength, j - a + 1);
+    }
+    for (let j = s0; j < b; j++) {
+      test(j);
+      settled.put(j, k, TEST.ratio, TEST.strength, 0);
       onsetBack[j] = persistence - 1;
     }
-  };
-  for (let k = 0; k < harmSeries.length; k++) testSeries(k);
+  });
+  runs.clear();
   const nT = tenantNames.length;
   /** per victim series: its tenant's number, and 1 for a PostgreSQL signal (typed arrays: read for every degraded series at every point) */
   const vT = Int32Array.from(victimSeries, (v) => v.t);
   const vPg = Uint8Array.from(victimSeries, (v) => (v.family === 'pg' ? 1 : 0));
-  const settledAt = Int32Array.from(degradedByPoint, (l) => l?.length ?? 0);
   // corroboration groups (family and resource), numbered once: per point only counts, no keys
   const groupIndex = new Map<string, number>();
   const groupOf = new Int32Array(victimSeries.length);
@@ -489,48 +508,66 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     });
   }
   const needed = Array.from(groupTenants, (n) => Math.max(corroboration, Math.ceil(corroborationShare * n)));
+  /** the entries corroboration names, per point after the settled ones (at most every fresh entry) */
+  const named = new VictimPoints(points, fresh.size);
+  // per group while one point is corroborated: fresh and settled entries, and the groups' order of appearance
+  const groupFresh = new Int32Array(groupIndex.size);
+  const groupSettled = new Int32Array(groupIndex.size);
+  const groupOrder: number[] = [];
+  /** per tenant: the last point and group it was counted at (a distinct-tenant count without a set) */
+  const countedAt = new Int32Array(nT).fill(-1);
+  const countedIn = new Int32Array(nT).fill(-1);
   // corroboration: tenants of one resource degraded together at a point are victims from that point
   // on, not `persistence` points later — a contention that ramps up over minutes is named as soon as
   // it hurts several tenants, while one tenant's lone bad sample still waits for the next
   const corroborate = (j: number): void => {
-    const f = fresh[j];
-    if (!f) return;
-    // the fresh entries by group, as positions in f
-    const groups = new Map<number, number[]>();
-    for (let e = 0; e < f.k.length; e++) {
-      const g = groupOf[f.k[e]!]!;
-      const list = groups.get(g);
-      if (list) list.push(e);
-      else groups.set(g, [e]);
+    const f0 = fresh.start[j]!;
+    const f1 = fresh.start[j + 1]!;
+    named.start[j] = named.size;
+    if (f0 === f1) return;
+    // the groups of the fresh entries, in order of first appearance
+    groupOrder.length = 0;
+    for (let e = f0; e < f1; e++) {
+      const g = groupOf[fresh.k[e]!]!;
+      if (groupFresh[g]!++ === 0) groupOrder.push(g);
     }
-    for (const [gi, g] of groups) {
+    const s0 = settled.start[j]!;
+    const s1 = settled.start[j + 1]!;
+    for (let e = s0; e < s1; e++) groupSettled[groupOf[settled.k[e]!]!]!++;
+    for (const gi of groupOrder) {
       // quick rejection: fewer degraded series than tenants needed, settled ones included
-      let settledCount = 0;
-      const settled = degradedByPoint[j] ?? [];
-      for (let q = 0; q < settled.length; q++) if (groupOf[settled[q]!] === gi) settledCount++;
-      if (g.length + settledCount < needed[gi]!) continue;
-      const tenants = new Set<number>();
-      for (let q = 0; q < g.length; q++) tenants.add(vT[f.k[g[q]!]!]!);
-      for (let q = 0; q < settled.length; q++) if (groupOf[settled[q]!] === gi) tenants.add(vT[settled[q]!]!);
-      if (tenants.size < needed[gi]!) continue;
-      const list = (degradedByPoint[j] ??= []);
-      const ratios = (ratioByPoint[j] ??= []);
-      const strengths = (strengthByPoint[j] ??= []);
-      for (const e of g) {
-        list.push(f.k[e]!);
-        ratios.push(f.ratio[e]!);
-        strengths.push(f.strength[e]!);
+      if (groupFresh[gi]! + groupSettled[gi]! < needed[gi]!) continue;
+      let tenants = 0;
+      const countTenant = (k: number) => {
+        const t = vT[k]!;
+        if (countedAt[t] === j && countedIn[t] === gi) return;
+        countedAt[t] = j;
+        countedIn[t] = gi;
+        tenants++;
+      };
+      for (let e = f0; e < f1; e++) if (groupOf[fresh.k[e]!] === gi) countTenant(fresh.k[e]!);
+      for (let e = s0; e < s1; e++) if (groupOf[settled.k[e]!] === gi) countTenant(settled.k[e]!);
+      if (tenants < needed[gi]!) continue;
+      for (let e = f0; e < f1; e++) {
+        if (groupOf[fresh.k[e]!] !== gi) continue;
+        named.append(fresh.k[e]!, fresh.ratio[e]!, fresh.strength[e]!);
         // its degraded run so far: the onset is that many points back, no more
-        onsetBack[j] = Math.max(onsetBack[j]!, Math.min(persistence - 1, f.run[e]! - 1));
+        onsetBack[j] = Math.max(onsetBack[j]!, Math.min(persistence - 1, fresh.run![e]! - 1));
       }
     }
+    for (const g of groupOrder) groupFresh[g] = 0;
+    for (let e = s0; e < s1; e++) groupSettled[groupOf[settled.k[e]!]!] = 0;
   };
+  for (let j = 0; j < W; j++) named.start[j] = 0;
   for (let j = W; j < points; j++) corroborate(j);
+  named.start[points] = named.size;
+  /** whether any victim is degraded at j */
+  const hasVictims = (j: number) => settled.start[j + 1]! > settled.start[j]! || named.start[j + 1]! > named.start[j]!;
 
   /** the points with victims: where attribution reads its mechanisms' usage (transposed, rows in this order) */
   const rowOf = new Int32Array(points).fill(-1);
   let judgedCount = 0;
-  for (let j = 0; j < points; j++) if (degradedByPoint[j]) rowOf[j] = judgedCount++;
+  for (let j = 0; j < points; j++) if (hasVictims(j)) rowOf[j] = judgedCount++;
   const judged: Judged = { points: new Int32Array(judgedCount), rowOf };
   for (let j = 0; j < points; j++) if (rowOf[j]! >= 0) judged.points[rowOf[j]!] = j;
 
@@ -642,29 +679,25 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, minRatio, mechData, lockSeries, baselineOf };
   const attributeAt = (j: number): void => {
-    if (!degradedByPoint[j]) return;
+    if (!hasVictims(j)) return;
     // 1. victims by signal family: the strongest degraded series per tenant
     for (const t of pgSeen) pgWin[t] = -1;
     for (const t of ingSeen) ingWin[t] = -1;
     pgSeen.length = 0;
     ingSeen.length = 0;
-    const list = degradedByPoint[j]!;
-    const ratios = ratioByPoint[j]!;
-    const strengths = strengthByPoint[j]!;
-    const settled = settledAt[j]!;
-    for (let e = 0; e < list.length; e++) {
-      const k = list[e]!;
-      const r = ratios[e]!;
+    const take = (k: number, r: number, strength: number, solo: number) => {
       ratioNow[k] = r;
-      strengthNow[k] = strengths[e]!;
-      soloNow[k] = e < settled ? 0 : 1;
+      strengthNow[k] = strength;
+      soloNow[k] = solo;
       const t = vT[k]!;
       const pg = vPg[k] === 1;
       const win = pg ? pgWin : ingWin;
       const prev = win[t]!;
       if (prev < 0) (pg ? pgSeen : ingSeen).push(t);
       if (prev < 0 || r > ratioNow[prev]!) win[t] = k;
-    }
+    };
+    for (let e = settled.start[j]!; e < settled.start[j + 1]!; e++) take(settled.k[e]!, settled.ratio[e]!, settled.strength[e]!, 0);
+    for (let e = named.start[j]!; e < named.start[j + 1]!; e++) take(named.k[e]!, named.ratio[e]!, named.strength[e]!, 1);
     if (pgSeen.length === 0 && ingSeen.length === 0) return;
 
     // 2. candidate resources with their victims (indices into victimSeries)
@@ -698,7 +731,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     // 3–4. mechanism and suspects per candidate (judge)
     for (const c of candidates) judge(x, c, j);
   };
-  for (let j = 0; j < points; j++) if (degradedByPoint[j]) attributeAt(j);
+  for (let j = 0; j < points; j++) if (hasVictims(j)) attributeAt(j);
   return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo, { series: victimSeries, tenants: nT, baseAt: (k, j) => baselineOf(victimSeries[k]!.si, j).center });
 }
 
@@ -1010,12 +1043,107 @@ interface VictimSeries {
   values: Float64Array;
 }
 
-/** a point's victim series degraded for fewer than `persistence` points: series, ratio, strength and run so far, by position */
-interface FreshEntries {
-  k: number[];
-  ratio: number[];
-  strength: number[];
-  run: number[];
+/** one victim test's figures at a point (scratch: read before the next test) */
+const TEST = { ratio: 0, strength: 0 };
+/** the test of a series with no baseline: never degraded (no run is logged for it) */
+const NO_TEST = (): void => {
+  TEST.ratio = 0;
+  TEST.strength = 0;
+};
+
+/** degraded runs of victim series, in the order they are logged: series, first point, end (exclusive) */
+class RunLog {
+  private log = new Int32Array(3 * 1024);
+  private n = 0;
+
+  add(k: number, a: number, b: number): void {
+    if (this.n + 3 > this.log.length) {
+      const grown = new Int32Array(this.log.length * 2);
+      grown.set(this.log);
+      this.log = grown;
+    }
+    this.log[this.n++] = k;
+    this.log[this.n++] = a;
+    this.log[this.n++] = b;
+  }
+
+  forEach(f: (k: number, a: number, b: number) => void): void {
+    for (let x = 0; x < this.n; x += 3) f(this.log[x]!, this.log[x + 1]!, this.log[x + 2]!);
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.log = new Int32Array(0);
+  }
+}
+
+/**
+ * Victim series degraded per point, laid out by point (CSR): point j's entries are
+ * [start[j], start[j + 1]), each a series (index into victimSeries), its ratio and strength (and its
+ * run so far, where kept). Filled either by counting every point's entries first (count, layOut, put:
+ * a point's entries in the order they are put) or in point order (append, with start set by the caller).
+ */
+class VictimPoints {
+  readonly start: Int32Array;
+  k = new Int32Array(0);
+  ratio = new Float64Array(0);
+  strength = new Float64Array(0);
+  run: Int32Array | undefined;
+  size = 0;
+  private cursor: Int32Array | undefined;
+
+  constructor(points: number, capacity = 0) {
+    this.start = new Int32Array(points + 1);
+    if (capacity > 0) this.allocate(capacity, false);
+  }
+
+  private allocate(n: number, withRun: boolean): void {
+    this.k = new Int32Array(n);
+    this.ratio = new Float64Array(n);
+    this.strength = new Float64Array(n);
+    if (withRun) this.run = new Int32Array(n);
+  }
+
+  /** one more entry at every point of [a, b) (before layOut) */
+  count(a: number, b: number): void {
+    if (b <= a) return;
+    this.start[a]!++;
+    this.start[b]!--;
+  }
+
+  /** turns the counts into offsets and makes room for every entry */
+  layOut(withRun = false): void {
+    const points = this.start.length - 1;
+    const cursor = new Int32Array(points);
+    let open = 0;
+    let offset = 0;
+    // start[] holds +1 where intervals begin and -1 where they end: open is the count at j
+    for (let j = 0; j < points; j++) {
+      open += this.start[j]!;
+      this.start[j] = offset;
+      cursor[j] = offset;
+      offset += open;
+    }
+    this.start[points] = offset;
+    this.cursor = cursor;
+    this.size = offset;
+    this.allocate(offset, withRun);
+  }
+
+  put(j: number, k: number, ratio: number, strength: number, run: number): void {
+    const e = this.cursor![j]!++;
+    this.k[e] = k;
+    this.ratio[e] = ratio;
+    this.strength[e] = strength;
+    if (this.run) this.run[e] = run;
+  }
+
+  append(k: number, ratio: number, strength: number): void {
+    const e = this.size++;
+    this.k[e] = k;
+    this.ratio[e] = ratio;
+    this.strength[e] = strength;
+  }
 }
 
 /** the victim series of one detect() call, for mergeEpisodes to read victims (series index and point) from */
