@@ -7,7 +7,8 @@
  *    `promtool check metrics` (Go expfmt parser + lint, process start included).
  * 3. One `/metrics` render of the tenantscope families in collector/*\/metrics.ts filled for 1,000
  *    tenants and 10,000 pods: prom-client's `registry.metrics()` beside server/render.ts
- *    `renderRegistry()` (what /metrics serves), checked byte-identical. Target ≤ 200 ms.
+ *    `renderRegistry()` (the text /metrics serves; it writes it in 64 KiB chunks, renderRegistryStream()),
+ *    checked byte-identical. Target ≤ 200 ms.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { RequestError, TenantscopeError } from '../lib/errors.js';
 import { parseTimeArg, TIME_ARG_FORMS } from '../lib/time.js';
 import type { Logger } from '../lib/log.js';
-import { renderRegistry } from './render.js';
+import { renderRegistryStream } from './render.js';
 
 export interface AnalysisWindow {
   from: Date;
@@ -68,10 +68,10 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/metrics', async (c) => {
-    // renderRegistry: registry.metrics() byte for byte, with each series' label text cached (issue 5)
-    // OpenTelemetry's text is joined into the same string (renderRegistry's `tail`), not appended with +
-    const text = await renderRegistry(deps.registry, deps.extraMetrics?.() ?? '');
-    return c.body(text, 200, { 'content-type': deps.registry.contentType });
+    // registry.metrics() byte for byte, with each series' label text cached (issue 5), OpenTelemetry's
+    // text after it (the `tail`); written in chunks as the client reads, not as one string and buffer
+    const body = await renderRegistryStream(deps.registry, deps.extraMetrics?.() ?? '');
+    return c.body(body, 200, { 'content-type': deps.registry.contentType });
   });
 
   app.get('/api/v1/analysis', async (c) => {

@@ -4,7 +4,7 @@ import { SeriesWriter } from '../collector/series.js';
 import { ForwardedHistogram } from '../collector/traefik/forwarded-histogram.js';
 import { createMemoryLogger } from '../lib/log.js';
 import { createApp } from './app.js';
-import { cachedSeries, renderRegistry } from './render.js';
+import { cachedSeries, renderRegistry, renderRegistryStream } from './render.js';
 
 /** ours must equal prom-client's, byte for byte; returns the text for further assertions */
 async function same(registry: Registry): Promise<string> {
@@ -379,5 +379,53 @@ describe('renderRegistry', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(await registry.metrics());
     }
+  });
+});
+
+describe('renderRegistryStream', () => {
+  /** the stream's chunks, and their bytes joined */
+  async function drain(stream: ReadableStream<Uint8Array>): Promise<{ chunks: Uint8Array[]; bytes: Buffer }> {
+    const chunks: Uint8Array[] = [];
+    for await (const c of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
+    return { chunks, bytes: Buffer.concat(chunks) };
+  }
+
+  it('writes renderRegistry()\'s bytes in chunks of about 64 KiB, multi-byte labels included', async () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'ts_usage', help: 'usage', labelNames: ['tenant', 'pod'], registers: [registry] });
+    // ~3,000 lines of ~60 characters, some of them 2- and 3-byte UTF-8
+    for (let i = 0; i < 3000; i++) g.set({ tenant: i % 3 === 0 ? `café-${i}` : i % 3 === 1 ? `租户-${i}` : `acme-${i}`, pod: `pod-${i}-abcdefghij` }, i / 7);
+    const text = await renderRegistry(registry, '# TYPE otel_x counter\notel_x 1\n');
+    const { chunks, bytes } = await drain(await renderRegistryStream(registry, '# TYPE otel_x counter\notel_x 1\n'));
+    expect(bytes.equals(Buffer.from(text, 'utf8'))).toBe(true);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) expect(c.byteLength).toBeLessThan(3 * 70 * 1024);
+  });
+
+  it('writes the empty registry, a registry prom-client renders itself, and a tail exactly', async () => {
+    expect((await drain(await renderRegistryStream(new Registry()))).bytes.toString()).toBe('\n');
+    const registry = new Registry();
+    new Gauge({ name: 'g', help: 'g', labelNames: ['tenant'], registers: [registry] }).set({ tenant: 'a' }, 1);
+    (registry as unknown as Registry<OpenMetricsContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    const tail = '# TYPE otel_x counter\notel_x 1\n';
+    expect((await drain(await renderRegistryStream(registry, tail))).bytes.toString()).toBe(`${await registry.metrics()}\n${tail}`);
+  });
+
+  it('fails before the response starts when a metric\'s collect() throws: /metrics answers 500, not a cut-off 200', async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'ok', help: 'ok', registers: [registry] }).set(1);
+    new Gauge({
+      name: 'broken',
+      help: 'broken',
+      registers: [registry],
+      collect() {
+        throw new Error('collect failed');
+      },
+    });
+    await expect(renderRegistryStream(registry)).rejects.toThrow('collect failed');
+    const logger = createMemoryLogger();
+    const res = await createApp({ registry, logger }).request('/metrics');
+    expect(res.status).toBe(500);
+    expect((await res.json()) as unknown).toMatchObject({ error: { code: 'TS_INTERNAL' } });
   });
 });

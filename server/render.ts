@@ -136,6 +136,49 @@ const UNSET: unknown = Symbol('unset');
  * then flattened into a copy of the whole text (megabytes at 1,000 tenants, for a tail of kilobytes).
  */
 export async function renderRegistry(registry: Registry<RegistryContentType>, tail: string | Promise<string> = ''): Promise<string> {
+  const text = await renderLines(registry, tail);
+  return typeof text === 'string' ? text : text.join('\n');
+}
+
+/** characters of exposition text per chunk renderRegistryStream() writes (about as many bytes: label text is mostly ASCII) */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * renderRegistry()'s text as a stream of UTF-8 chunks of about 64 KiB, for `/metrics`: the same
+ * bytes, without the whole text as one string and one buffer at once (6.5 MB each for 1,000 tenants
+ * and 10,000 pods, both in the collector's RSS for the length of every scrape). The metrics are
+ * collected and formatted at once, as renderRegistry() does; only the joining and encoding is
+ * paced by the reader.
+ */
+export async function renderRegistryStream(registry: Registry<RegistryContentType>, tail: string | Promise<string> = ''): Promise<ReadableStream<Uint8Array>> {
+  // rendered before the stream exists: a failure is the caller's error (a 500), not a response cut short
+  const text = await renderLines(registry, tail);
+  const encoder = new TextEncoder();
+  let at = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        let part: string;
+        if (typeof text === 'string') {
+          part = text.slice(at, (at += CHUNK_CHARS));
+        } else {
+          // lines [from, at) joined, with the newline that follows them in the whole text (none after the last)
+          const from = at;
+          let chars = 0;
+          while (at < text.length && chars < CHUNK_CHARS) chars += text[at++]!.length + 1;
+          part = text.slice(from, at).join('\n');
+          if (at < text.length) part += '\n';
+        }
+        if (part.length > 0) controller.enqueue(encoder.encode(part));
+        if (at >= text.length) controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** the whole text as lines to join with '\n', or as one string (a registry prom-client renders itself) */
+async function renderLines(registry: Registry<RegistryContentType>, tail: string | Promise<string>): Promise<string | string[]> {
   const internals = registry as unknown as RegistryInternals;
   if (
     registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
@@ -149,7 +192,8 @@ export async function renderRegistry(registry: Registry<RegistryContentType>, ta
   // all metrics start (and their collect() hooks run) in registry order before any finishes, as in
   // prom-client's metrics(); each one's formatting is synchronous after its own collect
   const [blocks, t] = await Promise.all([Promise.all(registry.getMetricsAsArray().map((m) => renderMetric(registry, m))), tail]);
-  // one join over every line: no rope of 100k+ concatenations to flatten, one copy of the text
+  // the lines of every block, joined once (renderRegistry) or chunk by chunk (renderRegistryStream):
+  // no rope of 100k+ concatenations to flatten
   const lines: string[] = [];
   for (let i = 0; i < blocks.length; i++) {
     if (i > 0) lines.push(''); // blocks are separated by a blank line
@@ -161,7 +205,7 @@ export async function renderRegistry(registry: Registry<RegistryContentType>, ta
   if (blocks.length === 0) lines.push('');
   lines.push('');
   if (t) lines.push(t);
-  return lines.join('\n');
+  return lines;
 }
 
 /** how many series' label texts renderRegistry() holds for the metrics of `registry` (tests, debugging) */
