@@ -699,6 +699,34 @@ describe('detect on a held list of series', () => {
     }
     expect(suspects()).toEqual(['z']);
   });
+
+  it('reuses it for a new list with the same labels in the same order (a batch read per window), and derives again for other labels or another order', () => {
+    const step = 15_000;
+    const points = 300;
+    const hist = 240;
+    /** a new list of fresh series (no keys, as a batch read returns them), the antagonist named `antagonist`, in the given tenant order */
+    const read = (antagonist: string, order: string[], seed: number): SignalRange => {
+      const rnd = mulberry32(seed);
+      const series: Series[] = [];
+      for (const t of order) {
+        const tenant = t === 'a' ? antagonist : t;
+        series.push({ signal: 'postgres.mean_query_seconds', tenant, resource: 'pg-x', sub: '', values: new Float64Array(points).map((_, j) => 0.01 * (1 + 0.02 * rnd()) * (t !== 'a' && j >= hist + 20 ? 3 : 1)) });
+        series.push({ signal: 'postgres.load_sessions', tenant, resource: 'pg-x', sub: 'CPU', values: new Float64Array(points).map((_, j) => (t === 'a' && j >= hist + 19 ? 6 : 0.5) * (1 + 0.02 * rnd())) });
+      }
+      return { startMs: T0, stepMs: step, points, series, warnings: [] };
+    };
+    const judged = (r: SignalRange) =>
+      detect(r, { windowStart: hist, recentBaselineMs: hist * step })
+        .findings.filter((f) => f.kind === 'noisy-neighbor')
+        .map((f) => `${f.suspect?.tenant} → ${f.victims.map((v) => v.tenant).sort().join(',')}`);
+    const order = ['a', 'b', 'c', 'd', 'e'];
+    expect(judged(read('a', order, 1))).toEqual(['a → b,c,d,e']);
+    expect(judged(read('a', order, 2))).toEqual(['a → b,c,d,e']);
+    // same length, other labels: a stale index would name a
+    expect(judged(read('z', order, 3))).toEqual(['z → b,c,d,e']);
+    // the same labels in another order: a stale index would read b's series as a's
+    expect(judged(read('a', [...order].reverse(), 4))).toEqual(['a → b,c,d,e']);
+  });
 });
 
 describe('mechanism and suspect on time-based loads', () => {

@@ -109,7 +109,8 @@ export function buildTopology(series: readonly Series[]): Topology {
  * What detect() derives from a range's list of series alone — each series' key, the resources' own
  * series, who shares what, where each tenant's series of a signal is — kept per list. The live loop
  * slides its held window in place, so its list (and every series' key string) is the same object
- * tick after tick, and none of this is rebuilt for every series of the fleet every 15 s.
+ * tick after tick, and none of this is rebuilt for every series of the fleet every 15 s; a batch
+ * analysis reads a new list per window, with the labels of the window before (see lastShape).
  */
 interface SeriesIndex {
   readonly keys: readonly string[];
@@ -129,6 +130,30 @@ interface SeriesIndex {
 const seriesIndexes = new WeakMap<readonly Series[], SeriesIndex>();
 
 /**
+ * The last index built, with the labels of the list it was built from: a batch analysis reads a new
+ * list per window (a day of a week, an API request), mostly with the same series in the same order
+ * as the window before — that index serves it too (it holds labels and positions, no values).
+ */
+let lastShape: { signal: string[]; tenant: string[]; resource: string[]; sub: string[]; index: SeriesIndex } | undefined;
+
+/** whether every series of `all` carries the key at its place in `keys` (a function of its own: no closure of seriesIndexOf() may hold a previous index) */
+function sameKeys(all: readonly Series[], keys: readonly string[]): boolean {
+  if (all.length !== keys.length) return false;
+  for (let i = 0; i < all.length; i++) if (all[i]!.key !== keys[i]) return false;
+  return true;
+}
+
+/** whether `all` has the labels of the list lastShape's index was built from, in the same order */
+function sameShape(all: readonly Series[], shape: NonNullable<typeof lastShape>): boolean {
+  if (all.length !== shape.signal.length) return false;
+  for (let i = 0; i < all.length; i++) {
+    const s = all[i]!;
+    if (s.signal !== shape.signal[i] || s.tenant !== shape.tenant[i] || s.resource !== shape.resource[i] || s.sub !== shape.sub[i]) return false;
+  }
+  return true;
+}
+
+/**
  * The memo key of a resource's members along one mechanism, when `members` is the topology's own list
  * of the resource; undefined for a list built from one candidate's victims (a tenant with no known
  * node, id "unknown": candidates of one id differ from each other), which must not be memoised.
@@ -142,21 +167,29 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
   // the same list with the same keys in the same places (a list is not expected to change after it
   // is read, but a stale index would name the wrong series: checked per series, the same key strings
   // compare at once)
-  if (held && held.keys.length === all.length && all.every((s, i) => s.key === held.keys[i])) return held;
+  if (held && sameKeys(all, held.keys)) return held;
+  // a list whose series carry their keys (the live loop's) is recognised again by identity; any other by its labels (lastShape)
+  const keyed = all.length > 0 && all.every((s) => s.key !== undefined);
+  if (lastShape && sameShape(all, lastShape)) {
+    if (keyed) seriesIndexes.set(all, lastShape.index);
+    return lastShape.index;
+  }
   const resourceSeries = new Map<string, number>();
   const keys: string[] = [];
+  /** 1 for a tenant's series (not a resource's own) */
+  const ofTenant = new Uint8Array(all.length);
   all.forEach((s, i) => {
     keys.push(keyOf(s));
     if (s.tenant === RESOURCE_SERIES) resourceSeries.set(`${s.signal}\u0001${s.resource}`, i);
+    else ofTenant[i] = 1;
   });
-  // by key, built on first use: only points with victims look series up by tenant
+  // by key, built on first use: only points with victims look series up by tenant (from the keys:
+  // the index keeps no reference to the list, whose values it must not hold on to)
   let tenantSeries: Map<string, number> | undefined;
   const seriesOf = (signal: SignalName, sub: string, tenant: string, resource: string): number => {
     if (!tenantSeries) {
       tenantSeries = new Map();
-      all.forEach((s, i) => {
-        if (s.tenant !== RESOURCE_SERIES) tenantSeries!.set(keys[i]!, i);
-      });
+      for (let i = 0; i < keys.length; i++) if (ofTenant[i]) tenantSeries.set(keys[i]!, i);
     }
     return tenantSeries.get(seriesKey({ signal, tenant, resource, sub })) ?? -1;
   };
@@ -188,8 +221,8 @@ function seriesIndexOf(all: readonly Series[]): SeriesIndex {
       return m;
     },
   };
-  // only a list whose series carry their keys can be recognised again (the live loop's); a batch read is new every time
-  if (all.length > 0 && all.every((s) => s.key !== undefined)) seriesIndexes.set(all, index);
+  if (keyed) seriesIndexes.set(all, index);
+  lastShape = { signal: all.map((s) => s.signal), tenant: all.map((s) => s.tenant), resource: all.map((s) => s.resource), sub: all.map((s) => s.sub), index };
   return index;
 }
 
@@ -270,6 +303,7 @@ export interface PointDetection {
 }
 
 export interface DetectResult {
+  /** who shares what: the series index's own (later calls on the same labels return it again), read only */
   topology: Topology;
   findings: Finding[];
   /** first detection time per finding id (ms), for time-to-detect */
@@ -517,6 +551,13 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   /** per tenant: the last point and group it was counted at (a distinct-tenant count without a set) */
   const countedAt = new Int32Array(nT).fill(-1);
   const countedIn = new Int32Array(nT).fill(-1);
+  /** 1 the first time tenant t is counted at point j in group g, else 0 */
+  const countTenant = (t: number, j: number, g: number): number => {
+    if (countedAt[t] === j && countedIn[t] === g) return 0;
+    countedAt[t] = j;
+    countedIn[t] = g;
+    return 1;
+  };
   // corroboration: tenants of one resource degraded together at a point are victims from that point
   // on, not `persistence` points later — a contention that ramps up over minutes is named as soon as
   // it hurts several tenants, while one tenant's lone bad sample still waits for the next
@@ -538,15 +579,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       // quick rejection: fewer degraded series than tenants needed, settled ones included
       if (groupFresh[gi]! + groupSettled[gi]! < needed[gi]!) continue;
       let tenants = 0;
-      const countTenant = (k: number) => {
-        const t = vT[k]!;
-        if (countedAt[t] === j && countedIn[t] === gi) return;
-        countedAt[t] = j;
-        countedIn[t] = gi;
-        tenants++;
-      };
-      for (let e = f0; e < f1; e++) if (groupOf[fresh.k[e]!] === gi) countTenant(fresh.k[e]!);
-      for (let e = s0; e < s1; e++) if (groupOf[settled.k[e]!] === gi) countTenant(settled.k[e]!);
+      for (let e = f0; e < f1; e++) if (groupOf[fresh.k[e]!] === gi) tenants += countTenant(vT[fresh.k[e]!]!, j, gi);
+      for (let e = s0; e < s1; e++) if (groupOf[settled.k[e]!] === gi) tenants += countTenant(vT[settled.k[e]!]!, j, gi);
       if (tenants < needed[gi]!) continue;
       for (let e = f0; e < f1; e++) {
         if (groupOf[fresh.k[e]!] !== gi) continue;
@@ -1071,9 +1105,10 @@ class RunLog {
     for (let x = 0; x < this.n; x += 3) f(this.log[x]!, this.log[x + 1]!, this.log[x + 2]!);
   }
 
+  /** forgets the runs and lets their memory go (the log starts small again) */
   clear(): void {
     this.n = 0;
-    this.log = new Int32Array(0);
+    this.log = new Int32Array(3 * 1024);
   }
 }
 
