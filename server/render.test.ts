@@ -411,6 +411,28 @@ describe('renderRegistryStream', () => {
     expect((await drain(await renderRegistryStream(registry, tail))).bytes.toString()).toBe(`${await registry.metrics()}\n${tail}`);
   });
 
+  it('chunks a large tail (OpenTelemetry\'s text) too, to the same bytes', async () => {
+    const tail = Array.from({ length: 5000 }, (_, i) => `otel_x{i="${i}"} ${i}`).join('\n') + '\n';
+    const { chunks, bytes } = await drain(await renderRegistryStream(new Registry(), tail));
+    expect(bytes.toString('utf8')).toBe(await renderRegistry(new Registry(), tail));
+    expect(chunks.length).toBeGreaterThan(1);
+  });
+
+  it('never splits a surrogate pair (an emoji) between two chunks of a registry prom-client renders itself', async () => {
+    const registry = new Registry();
+    const g = new Gauge({ name: 'g', help: 'g', labelNames: ['t'], registers: [registry] });
+    (registry as unknown as Registry<OpenMetricsContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    // the emoji's first half at the last code unit of the first 64 KiB chunk
+    g.set({ t: 'x' }, 1);
+    const prefix = (await registry.metrics()).indexOf('g{t="') + 'g{t="'.length;
+    g.reset();
+    g.set({ t: 'a'.repeat(64 * 1024 - 1 - prefix) + '😀' }, 1);
+    const text = await registry.metrics();
+    expect(text.charCodeAt(64 * 1024 - 1)).toBe('😀'.charCodeAt(0));
+    const { bytes } = await drain(await renderRegistryStream(registry));
+    expect(bytes.toString('utf8')).toBe(text);
+  });
+
   it('fails before the response starts when a metric\'s collect() throws: /metrics answers 500, not a cut-off 200', async () => {
     const registry = new Registry();
     new Gauge({ name: 'ok', help: 'ok', registers: [registry] }).set(1);

@@ -160,7 +160,12 @@ export async function renderRegistryStream(registry: Registry<RegistryContentTyp
       pull(controller) {
         let part: string;
         if (typeof text === 'string') {
-          part = text.slice(at, (at += CHUNK_CHARS));
+          // never between the two halves of a surrogate pair (an emoji): each would encode as U+FFFD
+          let end = Math.min(text.length, at + CHUNK_CHARS);
+          const last = text.charCodeAt(end - 1);
+          if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+          part = text.slice(at, end);
+          at = end;
         } else {
           // lines [from, at) joined, with the newline that follows them in the whole text (none after the last)
           const from = at;
@@ -204,7 +209,8 @@ async function renderLines(registry: Registry<RegistryContentType>, tail: string
   // prom-client ends the text with a newline ('\n' alone for an empty registry: [].join('\n\n') + '\n')
   if (blocks.length === 0) lines.push('');
   lines.push('');
-  if (t) lines.push(t);
+  // the tail line by line, so a large one is chunked too (the same text once joined)
+  if (t) for (const l of t.split('\n')) lines.push(l);
   return lines;
 }
 
