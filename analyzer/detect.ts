@@ -439,8 +439,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
    * into lists that outlive the call's young generation.
    */
   const runs = new RunLog();
-  /** the test of victim series k at j, its ratio (0: not degraded) and strength (into TEST) */
-  const testers: ((j: number) => void)[] = [];
+  /** the test of victim series k at j, its ratio (0: not degraded) and strength (into TEST); none without a baseline */
+  const testers: (((j: number) => void) | undefined)[] = [];
   const testerOf = (k: number): ((j: number) => void) | undefined => {
     const si = harmSeries[k]!;
     const s = all[si]!;
@@ -471,7 +471,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   };
   for (let k = 0; k < harmSeries.length; k++) {
     const test = testerOf(k);
-    testers.push(test ?? NO_TEST);
+    testers.push(test);
     if (!test) continue;
     // consecutive degraded points ending at j (counted from where the tests began)
     let run = 0;
@@ -504,6 +504,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
   settled.layOut();
   fresh.layOut(true);
   runs.forEach((k, a, b) => {
+    // a run is logged only for a series with a test
     const test = testers[k]!;
     const s0 = Math.min(b, settledFrom(a));
     for (let j = Math.max(a, W); j < s0; j++) {
@@ -516,7 +517,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
       onsetBack[j] = persistence - 1;
     }
   });
-  runs.clear();
   const nT = tenantNames.length;
   /** per victim series: its tenant's number, and 1 for a PostgreSQL signal (typed arrays: read for every degraded series at every point) */
   const vT = Int32Array.from(victimSeries, (v) => v.t);
@@ -592,7 +592,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     for (const g of groupOrder) groupFresh[g] = 0;
     for (let e = s0; e < s1; e++) groupSettled[groupOf[settled.k[e]!]!] = 0;
   };
-  for (let j = 0; j < W; j++) named.start[j] = 0;
+  // (named.start is 0 before W: no entry there)
   for (let j = W; j < points; j++) corroborate(j);
   named.start[points] = named.size;
   /** whether any victim is degraded at j */
@@ -712,6 +712,18 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     }
   };
   const x: JudgeContext = { selfMark, victimSeries, victimMark, victimFigures, minShareRise, detections, vT, tenantIds, soloNow, ownLift, minZ, all, topo, resourceSeries, ratioNow, minRatio, mechData, lockSeries, baselineOf };
+  /** a victim series degraded at the point being attributed: its figures, and its tenant's strongest series per family */
+  const take = (k: number, r: number, strength: number, solo: number) => {
+    ratioNow[k] = r;
+    strengthNow[k] = strength;
+    soloNow[k] = solo;
+    const t = vT[k]!;
+    const pg = vPg[k] === 1;
+    const win = pg ? pgWin : ingWin;
+    const prev = win[t]!;
+    if (prev < 0) (pg ? pgSeen : ingSeen).push(t);
+    if (prev < 0 || r > ratioNow[prev]!) win[t] = k;
+  };
   const attributeAt = (j: number): void => {
     if (!hasVictims(j)) return;
     // 1. victims by signal family: the strongest degraded series per tenant
@@ -719,17 +731,6 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     for (const t of ingSeen) ingWin[t] = -1;
     pgSeen.length = 0;
     ingSeen.length = 0;
-    const take = (k: number, r: number, strength: number, solo: number) => {
-      ratioNow[k] = r;
-      strengthNow[k] = strength;
-      soloNow[k] = solo;
-      const t = vT[k]!;
-      const pg = vPg[k] === 1;
-      const win = pg ? pgWin : ingWin;
-      const prev = win[t]!;
-      if (prev < 0) (pg ? pgSeen : ingSeen).push(t);
-      if (prev < 0 || r > ratioNow[prev]!) win[t] = k;
-    };
     for (let e = settled.start[j]!; e < settled.start[j + 1]!; e++) take(settled.k[e]!, settled.ratio[e]!, settled.strength[e]!, 0);
     for (let e = named.start[j]!; e < named.start[j + 1]!; e++) take(named.k[e]!, named.ratio[e]!, named.strength[e]!, 1);
     if (pgSeen.length === 0 && ingSeen.length === 0) return;
@@ -1079,11 +1080,6 @@ interface VictimSeries {
 
 /** one victim test's figures at a point (scratch: read before the next test) */
 const TEST = { ratio: 0, strength: 0 };
-/** the test of a series with no baseline: never degraded (no run is logged for it) */
-const NO_TEST = (): void => {
-  TEST.ratio = 0;
-  TEST.strength = 0;
-};
 
 /** degraded runs of victim series, in the order they are logged: series, first point, end (exclusive) */
 class RunLog {
@@ -1103,12 +1099,6 @@ class RunLog {
 
   forEach(f: (k: number, a: number, b: number) => void): void {
     for (let x = 0; x < this.n; x += 3) f(this.log[x]!, this.log[x + 1]!, this.log[x + 2]!);
-  }
-
-  /** forgets the runs and lets their memory go (the log starts small again) */
-  clear(): void {
-    this.n = 0;
-    this.log = new Int32Array(3 * 1024);
   }
 }
 

@@ -16,7 +16,6 @@ import { collectGarbage, median, table, type BenchContext, type BenchSection } f
 /** passes of the floor timed; the fastest is reported */
 const FLOOR_RUNS = 5;
 
-
 const COLUMNS: { signal: SignalName; sub: string; pick: (s: ReturnType<ReturnType<typeof createFleetModel>['sample']>, i: number) => number }[] = [
   { signal: 'ingress.request_rate', sub: '', pick: (s, i) => s.tenants[i]!.rps },
   { signal: 'ingress.error_ratio', sub: '', pick: (s, i) => s.tenants[i]!.errorRatio },

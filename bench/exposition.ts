@@ -32,7 +32,6 @@ import { collectGarbage, median, table, type BenchContext, type BenchSection } f
 const fixture = (p: string) => readFileSync(new URL(`../test/fixtures/${p}`, import.meta.url), 'utf8');
 const ms = (t0: number) => performance.now() - t0;
 
-
 const tenancy = configSchema.parse({
   tenancy: {
     rules: {

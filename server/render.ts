@@ -136,8 +136,7 @@ const UNSET: unknown = Symbol('unset');
  * then flattened into a copy of the whole text (megabytes at 1,000 tenants, for a tail of kilobytes).
  */
 export async function renderRegistry(registry: Registry<RegistryContentType>, tail: string | Promise<string> = ''): Promise<string> {
-  const text = await renderLines(registry, tail);
-  return typeof text === 'string' ? text : text.join('\n');
+  return (await renderLines(registry, tail)).join('\n');
 }
 
 /** characters of exposition text per chunk renderRegistryStream() writes (about as many bytes: label text is mostly ASCII) */
@@ -152,38 +151,29 @@ const CHUNK_CHARS = 64 * 1024;
  */
 export async function renderRegistryStream(registry: Registry<RegistryContentType>, tail: string | Promise<string> = ''): Promise<ReadableStream<Uint8Array>> {
   // rendered before the stream exists: a failure is the caller's error (a 500), not a response cut short
-  const text = await renderLines(registry, tail);
+  const lines = await renderLines(registry, tail);
   const encoder = new TextEncoder();
   let at = 0;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        let part: string;
-        if (typeof text === 'string') {
-          // never between the two halves of a surrogate pair (an emoji): each would encode as U+FFFD
-          let end = Math.min(text.length, at + CHUNK_CHARS);
-          const last = text.charCodeAt(end - 1);
-          if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-          part = text.slice(at, end);
-          at = end;
-        } else {
-          // lines [from, at) joined, with the newline that follows them in the whole text (none after the last)
-          const from = at;
-          let chars = 0;
-          while (at < text.length && chars < CHUNK_CHARS) chars += text[at++]!.length + 1;
-          part = text.slice(from, at).join('\n');
-          if (at < text.length) part += '\n';
-        }
+        // whole lines [from, at) joined, with the newline that follows them in the whole text (none
+        // after the last): a chunk never ends inside a character (an emoji's two UTF-16 halves)
+        const from = at;
+        let chars = 0;
+        while (at < lines.length && chars < CHUNK_CHARS) chars += lines[at++]!.length + 1;
+        let part = lines.slice(from, at).join('\n');
+        if (at < lines.length) part += '\n';
         if (part.length > 0) controller.enqueue(encoder.encode(part));
-        if (at >= text.length) controller.close();
+        if (at >= lines.length) controller.close();
       },
     },
     { highWaterMark: 0 },
   );
 }
 
-/** the whole text as lines to join with '\n', or as one string (a registry prom-client renders itself) */
-async function renderLines(registry: Registry<RegistryContentType>, tail: string | Promise<string>): Promise<string | string[]> {
+/** the whole text as lines to join with '\n' */
+async function renderLines(registry: Registry<RegistryContentType>, tail: string | Promise<string>): Promise<string[]> {
   const internals = registry as unknown as RegistryInternals;
   if (
     registry.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ||
@@ -191,8 +181,9 @@ async function renderLines(registry: Registry<RegistryContentType>, tail: string
     internals.getMetricsAsString !== (Registry.prototype as unknown as RegistryInternals).getMetricsAsString ||
     Object.keys(internals._defaultLabels).length > 0
   ) {
+    // prom-client's own text, cut into lines like ours (its chunks then end between lines too)
     const [text, t] = await Promise.all([registry.metrics(), tail]);
-    return t ? `${text}\n${t}` : text;
+    return (t ? `${text}\n${t}` : text).split('\n');
   }
   // all metrics start (and their collect() hooks run) in registry order before any finishes, as in
   // prom-client's metrics(); each one's formatting is synchronous after its own collect

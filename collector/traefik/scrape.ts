@@ -100,7 +100,7 @@ function own(s: string): string {
  * One owned copy (see own()) per distinct string the series trie is keyed by. A label value
  * repeats along many paths — a service name under each of its series, ~40 per Traefik service — and
  * one copy per trie node was 40,000 copies of 1,000 service names (seen in a heap snapshot of the
- * collector at 1,000 services: 3.4 MiB).
+ * collector at 1,000 services).
  */
 class Interned {
   private strings = new Map<string, string>();
