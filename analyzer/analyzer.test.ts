@@ -6,7 +6,7 @@ import { ManualClock } from '../lib/clock.js';
 import { createMemoryLogger } from '../lib/log.js';
 import { createAnalyzer } from './analyzer.js';
 import { computeBands, learnThresholds, type BandState } from './bands.js';
-import { robust, slotBaselines } from './baseline.js';
+import { kthSmallest, robust, slotBaselines } from './baseline.js';
 import { detect } from './detect.js';
 import { analysisSchema } from './contract/index.js';
 import type { BandResult, Finding } from './types.js';
@@ -72,6 +72,20 @@ describe('robust baselines', () => {
       expect(b.center).toBe(med);
       expect(b.spread).toBe(1.4826 * mad);
       expect(b.n).toBe(finite.length);
+    }
+  });
+
+  it('a selection that starts after an earlier one (the p95 after the median, as bands take them) gives what sorting gives', () => {
+    const rnd = mulberry32(12);
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(rnd() * 400);
+      // continuous values, and few distinct ones (ties around both ranks)
+      const a = Float64Array.from({ length: n }, () => (t % 2 ? rnd() * 100 : Math.floor(rnd() * 4)));
+      const sorted = Float64Array.from(a).sort();
+      const m = Math.min(n - 1, Math.max(0, Math.ceil(0.5 * n) - 1));
+      const k = Math.min(n - 1, Math.max(0, Math.ceil(0.95 * n) - 1));
+      expect(kthSmallest(a, m)).toBe(sorted[m]);
+      expect(k > m ? kthSmallest(a, k, n, m + 1) : a[k]).toBe(sorted[k]);
     }
   });
 

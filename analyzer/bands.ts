@@ -103,7 +103,14 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<
     return out.subarray(0, n);
   };
   // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
-  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))));
+  const rank = (n: number, p: number) => Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
+  const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, rank(s.length, p)));
+  /** q(s, 0.95) right after q(s, 0.5): the median's selection left the upper half above it, so only that half is searched */
+  const q95AfterMedian = (s: Float64Array) => {
+    const m = rank(s.length, 0.5);
+    const k = rank(s.length, 0.95);
+    return k > m ? kthSmallest(s, k, s.length, m + 1) : s[k]!;
+  };
   const out = new Map<string, TenantBandFeatures>();
   for (const [tenant, e] of own.perTenant) {
     // volume: requests/s at the ingress; a fleet (or tenant) without ingress signals is banded by
@@ -113,7 +120,7 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<
     const vol = basis === 'requests' ? rps : finite(e.tps, 0);
     if (vol.length === 0) continue;
     const median = q(vol, 0.5);
-    const peak = q(vol, 0.95);
+    const peak = q95AfterMedian(vol);
     // shares from `sharesFrom` count for a tenant with volume there, as its features there would
     const se = shareInputs.perTenant.get(tenant);
     const shares = se && (shareInputs === own || hasVolume(se)) ? sharesOf(shareInputs, se) : { cpu: Number.NaN, pg: Number.NaN };
@@ -181,9 +188,6 @@ function addFinite(total: Float64Array, v: Float64Array, points = total.length):
   }
 }
 
-/** sharesOf()'s per-point load of one tenant: grown on demand, never shrunk */
-let loadScratch = new Float64Array(0);
-
 /** whether a tenant has a known request or transaction rate (what its volume is taken from) */
 function hasVolume(e: TenantInputs): boolean {
   for (const v of [e.rps, e.tps]) if (v) for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) return true;
@@ -207,17 +211,23 @@ function sharesOf(inputs: ReturnType<typeof bandInputs>, e: TenantInputs): { cpu
     cpu = n ? sum / n : Number.NaN;
   }
   let pg = Number.NaN;
-  if (e.load.length) {
+  const load = e.load;
+  if (load.length) {
+    const tot = inputs.pgTotals;
     let sum = 0;
     let n = 0;
-    // the tenant's load per point, its wait types added in order (one pass per series, not a loop over them per point)
-    const mine = loadScratch.length >= inputs.points ? loadScratch.fill(0, 0, inputs.points) : (loadScratch = new Float64Array(inputs.points));
-    for (const l of e.load) addFinite(mine, l, inputs.points);
+    // at each point with a known total: the tenant's finite loads added in its wait types' order, as
+    // the total's were (one pass over its series together, no per-tenant array)
     for (let i = 0; i < inputs.points; i++) {
-      if (inputs.pgTotals[i]! > 0) {
-        sum += mine[i]! / inputs.pgTotals[i]!;
-        n++;
+      const t = tot[i]!;
+      if (!(t > 0)) continue;
+      let mine = 0;
+      for (let w = 0; w < load.length; w++) {
+        const x = load[w]![i]!;
+        if (x - x === 0) mine += x;
       }
+      sum += mine / t;
+      n++;
     }
     pg = n ? sum / n : Number.NaN;
   }

@@ -41,9 +41,13 @@ function medianOf(a: Float64Array, n: number): number {
   return (lo + upper) / 2;
 }
 
-/** the k-th smallest (0-based) of a[0, n), by selection (a is permuted): what a sort would put at a[k] */
-export function kthSmallest(a: Float64Array, k: number, n = a.length): number {
-  select(a, 0, n - 1, k);
+/**
+ * the k-th smallest (0-based) of a[0, n), by selection (a is permuted): what a sort would put at a[k].
+ * `from`: a[0, from) already holds the `from` smallest (a selection of rank from - 1 before this one
+ * left them there, k ≥ from), so only a[from, n) is searched.
+ */
+export function kthSmallest(a: Float64Array, k: number, n = a.length, from = 0): number {
+  select(a, from, n - 1, k);
   return a[k]!;
 }
 
