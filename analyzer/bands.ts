@@ -105,11 +105,13 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<
   // the value a sort would put at rank ceil(p·n) - 1, by selection (no sort of every tenant's series)
   const rank = (n: number, p: number) => Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
   const q = (s: Float64Array, p: number) => (s.length === 0 ? Number.NaN : kthSmallest(s, rank(s.length, p)));
-  /** q(s, 0.95) right after q(s, 0.5): the median's selection left the upper half above it, so only that half is searched */
-  const q95AfterMedian = (s: Float64Array) => {
+  /** q(s, 0.5) and q(s, 0.95) together: the median's selection leaves the upper half above it, so the p95 searches only that half */
+  const medianAndP95 = (s: Float64Array): [number, number] => {
+    if (s.length === 0) return [Number.NaN, Number.NaN];
     const m = rank(s.length, 0.5);
     const k = rank(s.length, 0.95);
-    return k > m ? kthSmallest(s, k, s.length, m + 1) : s[k]!;
+    const median = kthSmallest(s, m);
+    return [median, k > m ? kthSmallest(s, k, s.length, m + 1) : median];
   };
   const out = new Map<string, TenantBandFeatures>();
   for (const [tenant, e] of own.perTenant) {
@@ -119,8 +121,7 @@ export function bandFeatures(range: SignalRange, sharesFrom?: SignalRange): Map<
     const basis: 'requests' | 'transactions' = rps.length > 0 ? 'requests' : 'transactions';
     const vol = basis === 'requests' ? rps : finite(e.tps, 0);
     if (vol.length === 0) continue;
-    const median = q(vol, 0.5);
-    const peak = q95AfterMedian(vol);
+    const [median, peak] = medianAndP95(vol);
     // shares from `sharesFrom` count for a tenant with volume there, as its features there would
     const se = shareInputs.perTenant.get(tenant);
     const shares = se && (shareInputs === own || hasVolume(se)) ? sharesOf(shareInputs, se) : { cpu: Number.NaN, pg: Number.NaN };
@@ -216,8 +217,8 @@ function sharesOf(inputs: ReturnType<typeof bandInputs>, e: TenantInputs): { cpu
     const tot = inputs.pgTotals;
     let sum = 0;
     let n = 0;
-    // at each point with a known total: the tenant's finite loads added in its wait types' order, as
-    // the total's were (one pass over its series together, no per-tenant array)
+    // at each point with a known total: the tenant's finite loads added in its wait types' order
+    // (one pass over its series together, no per-tenant array)
     for (let i = 0; i < inputs.points; i++) {
       const t = tot[i]!;
       if (!(t > 0)) continue;
