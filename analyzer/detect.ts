@@ -724,8 +724,8 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     if (prev < 0) (pg ? pgSeen : ingSeen).push(t);
     if (prev < 0 || r > ratioNow[prev]!) win[t] = k;
   };
+  /** attribution at a judged point (one with victims) */
   const attributeAt = (j: number): void => {
-    if (!hasVictims(j)) return;
     // 1. victims by signal family: the strongest degraded series per tenant
     for (const t of pgSeen) pgWin[t] = -1;
     for (const t of ingSeen) ingWin[t] = -1;
@@ -766,7 +766,7 @@ export function detect(range: SignalRange, opts: DetectOptions): DetectResult {
     // 3–4. mechanism and suspects per candidate (judge)
     for (const c of candidates) judge(x, c, j);
   };
-  for (let j = 0; j < points; j++) if (hasVictims(j)) attributeAt(j);
+  for (const j of judged.points) attributeAt(j);
   return mergeEpisodes(detections, range, W, gapTolerance, onsetBack, topo, { series: victimSeries, tenants: nT, baseAt: (k, j) => baselineOf(victimSeries[k]!.si, j).center });
 }
 

@@ -163,13 +163,18 @@ describe('deploy/ manifests', () => {
     expect(dep.spec.template.metadata.labels).toMatchObject(dep.spec.selector.matchLabels);
   });
 
+  /** the Deployment's container, its NODE_OPTIONS, and a numeric flag in them (NaN when absent) */
+  const container = () => find('Deployment', 'tenantscope')[0]!.spec.template.spec.containers[0];
+  const nodeOptionsOf = (c: { env: { name: string; value?: string }[] }): string => c.env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  const flag = (nodeOptions: string, name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1] ?? Number.NaN);
+
   it("the heap caps in NODE_OPTIONS leave room under the container's memory limit for what is not V8 heap", () => {
-    const c = find('Deployment', 'tenantscope')[0]!.spec.template.spec.containers[0];
-    const nodeOptions: string = c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? '';
-    const flag = (name: string) => Number(new RegExp(`--${name}=(\\d+)`).exec(nodeOptions)?.[1] ?? Number.NaN);
-    const oldMiB = flag('max-old-space-size');
+    const c = container();
+    const nodeOptions = nodeOptionsOf(c);
+    const oldMiB = flag(nodeOptions, 'max-old-space-size');
     // V8 rounds a semi-space size up to a power of two (5 runs as 8); Node 20's default is 16
-    const semiMiB = Number.isNaN(flag('max-semi-space-size')) ? 16 : 2 ** Math.ceil(Math.log2(flag('max-semi-space-size')));
+    const written = flag(nodeOptions, 'max-semi-space-size');
+    const semiMiB = Number.isNaN(written) ? 16 : 2 ** Math.ceil(Math.log2(written));
     expect(oldMiB).toBeGreaterThan(0); // without a cap V8 sizes the heap from the node's memory, not the container's
     const mib = (q: string) => {
       const m = /^(\d+)(Mi|Gi)$/.exec(q);
@@ -185,17 +190,15 @@ describe('deploy/ manifests', () => {
   });
 
   it("Node accepts the Deployment's NODE_OPTIONS (a flag Node does not allow there stops the process at start)", () => {
-    const c = find('Deployment', 'tenantscope')[0]!.spec.template.spec.containers[0];
-    const nodeOptions: string = c.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const nodeOptions = nodeOptionsOf(container());
     expect(nodeOptions).not.toBe('');
     // the same binary as the tests; prints the V8 heap's young generation to check the semi-space rounding too
     const out = execFileSync(process.execPath, ['-e', "const v8 = require('node:v8'); const a = []; for (let i = 0; i < 4e6; i++) { a.push({ i }); if (a.length > 3e5) a.length = 0; } console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)"], {
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: nodeOptions },
     });
-    const semi = Number(/--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1]);
     // two semi-spaces of the size written (a power of two: V8 rounds any other value up)
-    expect(Number(out.trim())).toBe(2 * semi * 2 ** 20);
+    expect(Number(out.trim())).toBe(2 * flag(nodeOptions, 'max-semi-space-size') * 2 ** 20);
   });
 
   it('ports agree: container, Service, and the listen address of the embedded config', () => {

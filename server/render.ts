@@ -144,7 +144,7 @@ const CHUNK_CHARS = 64 * 1024;
 
 /**
  * renderRegistry()'s text as a stream of UTF-8 chunks of about 64 KiB, for `/metrics`: the same
- * bytes, without the whole text as one string and one buffer at once (6.5 MB each for 1,000 tenants
+ * bytes, without the whole text as one string and one buffer at once (6.5 MiB each for 1,000 tenants
  * and 10,000 pods, both in the collector's RSS for the length of every scrape). The metrics are
  * collected and formatted at once, as renderRegistry() does; only the joining and encoding is
  * paced by the reader.
